@@ -39,7 +39,7 @@ def make_side(items: Iterable[str] | Mapping[str, int] | Iterable[tuple[str, int
     return tuple(counts.items())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Reaction:
     """A mass-action reaction ``reactants -> products`` with rate constant ``rate``.
 
@@ -65,6 +65,19 @@ class Reaction:
     def n_products(self) -> int:
         """Number of product molecules, counted with multiplicity."""
         return sum(n for _, n in self.products)
+
+    def __eq__(self, other: object) -> bool:
+        # reactions are multisets: the order species are written in does not matter
+        if not isinstance(other, Reaction):
+            return NotImplemented
+        return (
+            dict(self.reactants) == dict(other.reactants)
+            and dict(self.products) == dict(other.products)
+            and self.rate == other.rate
+        )
+
+    def __hash__(self) -> int:
+        return hash((frozenset(self.reactants), frozenset(self.products), self.rate))
 
     def product_count(self, species: str) -> int:
         return dict(self.products).get(species, 0)
