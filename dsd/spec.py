@@ -1,0 +1,292 @@
+"""The build spec (``protocols/*.yaml``): loading and validation at the boundary.
+
+Every problem is reported as one :class:`SpecError` line naming the field, e.g.
+``protocols/iris.yaml: crn.fanout_limit: expected an integer >= 2, got 'many'``. Past this module
+the pipeline trusts the spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATASETS = ("iris", "digits", "heart", "mnist", "csv")
+
+
+class SpecError(ValueError):
+    """An invalid build spec; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str = "iris"
+    path: str | None = None  # csv: the table; mnist: folder with the IDX files
+    label_column: str | None = None  # csv
+    feature_columns: tuple[str, ...] | None = None  # csv
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    hidden: tuple[int, ...] = (8,)
+    weights: str = "binary"  # binary | ternary
+    load: str | None = None  # a model .npz/.json or a reference-model JSON instead of training
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr_start: float | None = None
+    lr_end: float | None = None
+    dropout_in: float | None = None
+    dropout_hidden: float | None = None
+    ternary_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class CRNSpec:
+    reduce: bool = True
+    cancellation: bool = False
+    fanout_limit: int | None = None
+    inputs: str = "dual"  # dual | shifted
+    input_range: tuple[float, float] | None = None  # default: the dataset's min/max
+    path: str | None = None  # start from a hand-written CRN text file instead of a network
+
+
+@dataclass(frozen=True)
+class SimulationSpec:
+    t_end: float = 50.0
+    examples: int | None = None  # None: every example of the evaluation set
+    rtol: float = 1e-8
+    atol: float = 1e-10
+    n_points: int = 201
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    name: str
+    seed: int = 0
+    dataset: DatasetSpec = field(default_factory=DatasetSpec)
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+    crn: CRNSpec = field(default_factory=CRNSpec)
+    simulation: SimulationSpec = field(default_factory=SimulationSpec)
+    base_dir: str = "."  # folder relative paths in the spec are resolved against
+
+    def resolve(self, path: str | None) -> Path | None:
+        if path is None:
+            return None
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def digest(self, *sections: str) -> str:
+        """Content hash of some sections (all when none are named), for stage caching."""
+        data = asdict(self)
+        data.pop("base_dir")
+        if sections:
+            data = {k: data[k] for k in sections}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__ if value is not None else "null"
+
+
+def _check_int(where: str, value: Any, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{where}: expected an integer, got {value!r} ({_type_name(value)})")
+    if minimum is not None and value < minimum:
+        raise SpecError(f"{where}: expected an integer >= {minimum}, got {value}")
+    return value
+
+
+def _check_float(where: str, value: Any, minimum: float | None = None, strict: bool = False,
+                 maximum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(f"{where}: expected a number, got {value!r} ({_type_name(value)})")
+    value = float(value)
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        sign = ">" if strict else ">="
+        word = "negative" if minimum == 0 and value < 0 else "out of range"
+        raise SpecError(f"{where}: {word} value {value:g}; expected a number {sign} {minimum:g}")
+    if maximum is not None and value > maximum:
+        raise SpecError(f"{where}: value {value:g} out of range; expected a number <= {maximum:g}")
+    return value
+
+
+def _check_str(where: str, value: Any, choices: tuple[str, ...] | None = None) -> str:
+    if not isinstance(value, str):
+        raise SpecError(f"{where}: expected a string, got {value!r} ({_type_name(value)})")
+    if choices is not None and value not in choices:
+        raise SpecError(f"{where}: unknown value {value!r}; expected one of {', '.join(choices)}")
+    return value
+
+
+def _check_bool(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: expected true or false, got {value!r} ({_type_name(value)})")
+    return value
+
+
+def _section(where: str, raw: Any, allowed: set[str]) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: expected a mapping, got {_type_name(raw)}")
+    for key in raw:
+        if key not in allowed:
+            raise SpecError(f"{where}.{key}: unknown key; allowed keys are {', '.join(sorted(allowed))}")
+    return raw
+
+
+def _dataset(raw: Any) -> DatasetSpec:
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    d = _section("dataset", raw, {"name", "path", "label_column", "feature_columns"})
+    name = _check_str("dataset.name", d.get("name", "iris"), DATASETS)
+    path = d.get("path")
+    if path is not None:
+        _check_str("dataset.path", path)
+    if name in ("mnist", "csv") and path is None:
+        raise SpecError(f"dataset.path: required for dataset {name!r}")
+    label = d.get("label_column")
+    if label is not None:
+        _check_str("dataset.label_column", label)
+    if name == "csv" and label is None:
+        raise SpecError("dataset.label_column: required for a csv dataset")
+    features = d.get("feature_columns")
+    if features is not None:
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise SpecError("dataset.feature_columns: expected a list of column names")
+        features = tuple(features)
+    return DatasetSpec(name, path, label, features)
+
+
+def _network(raw: Any) -> NetworkSpec:
+    d = _section("network", raw, {"hidden", "weights", "load"})
+    hidden = d.get("hidden", [8])
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = [hidden]
+    if not isinstance(hidden, list) or not hidden:
+        raise SpecError(f"network.hidden: expected a list of layer sizes, got {hidden!r}")
+    hidden = tuple(_check_int(f"network.hidden[{i}]", h, 1) for i, h in enumerate(hidden))
+    weights = _check_str("network.weights", d.get("weights", "binary"), ("binary", "ternary"))
+    load = d.get("load")
+    if load is not None:
+        _check_str("network.load", load)
+    return NetworkSpec(hidden, weights, load)
+
+
+def _training(raw: Any) -> TrainingSpec:
+    keys = {f for f in TrainingSpec.__dataclass_fields__}
+    d = _section("training", raw, keys)
+    out = {}
+    for k, v in d.items():
+        where = f"training.{k}"
+        if k in ("epochs", "batch_size"):
+            out[k] = _check_int(where, v, 1)
+        elif k.startswith("dropout") or k == "ternary_threshold":
+            out[k] = _check_float(where, v, 0.0, maximum=1.0 if k.startswith("dropout") else None)
+        else:
+            out[k] = _check_float(where, v, 0.0, strict=True)
+    return TrainingSpec(**out)
+
+
+def _crn(raw: Any) -> CRNSpec:
+    d = _section("crn", raw, set(CRNSpec.__dataclass_fields__))
+    out: dict[str, Any] = {}
+    for k in ("reduce", "cancellation"):
+        if k in d:
+            out[k] = _check_bool(f"crn.{k}", d[k])
+    if d.get("fanout_limit") is not None:
+        out["fanout_limit"] = _check_int("crn.fanout_limit", d["fanout_limit"], 2)
+    if "inputs" in d:
+        out["inputs"] = _check_str("crn.inputs", d["inputs"], ("dual", "shifted"))
+    if d.get("input_range") is not None:
+        r = d["input_range"]
+        if not (isinstance(r, list) and len(r) == 2):
+            raise SpecError(f"crn.input_range: expected [low, high], got {r!r}")
+        low = _check_float("crn.input_range[0]", r[0])
+        high = _check_float("crn.input_range[1]", r[1])
+        if not low < high:
+            raise SpecError(f"crn.input_range: low {low:g} must be below high {high:g}")
+        out["input_range"] = (low, high)
+    if d.get("path") is not None:
+        out["path"] = _check_str("crn.path", d["path"])
+    return CRNSpec(**out)
+
+
+def _simulation(raw: Any) -> SimulationSpec:
+    d = _section("simulation", raw, set(SimulationSpec.__dataclass_fields__))
+    out: dict[str, Any] = {}
+    if "t_end" in d:
+        out["t_end"] = _check_float("simulation.t_end", d["t_end"], 0.0, strict=True)
+    if d.get("examples") is not None:
+        out["examples"] = _check_int("simulation.examples", d["examples"], 1)
+    for k in ("rtol", "atol"):
+        if k in d:
+            out[k] = _check_float(f"simulation.{k}", d[k], 0.0, strict=True)
+    if "n_points" in d:
+        out["n_points"] = _check_int("simulation.n_points", d["n_points"], 2)
+    return SimulationSpec(**out)
+
+
+TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation"}
+
+
+def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
+    """Validate a spec already read from YAML (a mapping)."""
+    if not isinstance(raw, dict):
+        raise SpecError(f"expected a mapping of sections at the top level, got {_type_name(raw)}")
+    for key in raw:
+        if key not in TOP_LEVEL:
+            raise SpecError(f"{key}: unknown key; allowed keys are {', '.join(sorted(TOP_LEVEL))}")
+    if "name" not in raw:
+        raise SpecError("name: required (the build folder is build/<name>)")
+    name = _check_str("name", raw["name"])
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise SpecError(f"name: {name!r} is not a usable folder name")
+    crn = _crn(raw.get("crn"))
+    network = _network(raw.get("network"))
+    if crn.path is not None and raw.get("network") is not None:
+        raise SpecError("crn.path: a spec starts from either a network or a CRN file, not both")
+    base = Path(base_dir)
+    for where, path in (("network.load", network.load), ("crn.path", crn.path)):
+        if path is not None and not (base / Path(path).expanduser()).is_file():
+            raise SpecError(f"{where}: file not found: {path}")
+    return BuildSpec(
+        name=name,
+        seed=_check_int("seed", raw.get("seed", 0), 0),
+        dataset=_dataset(raw.get("dataset")),
+        network=network,
+        training=_training(raw.get("training")),
+        crn=crn,
+        simulation=_simulation(raw.get("simulation")),
+        base_dir=str(base),
+    )
+
+
+def load_spec(path: str | Path) -> BuildSpec:
+    """Read and validate a YAML build spec; errors name the file and the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: spec file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"{where}: malformed YAML: {problem}") from None
+    try:
+        return parse_spec(raw, base_dir=path.parent)
+    except SpecError as exc:
+        raise SpecError(f"{path}: {exc}") from None
