@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 SPECIES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -104,7 +105,7 @@ class Signal:
     def dual_rail(self) -> bool:
         return self.minus is not None
 
-    @property
+    @cached_property
     def species(self) -> tuple[str, ...]:
         return (self.plus,) if self.minus is None else (self.plus, self.minus)
 
@@ -144,7 +145,7 @@ class CRN:
         object.__setattr__(self, "init", init)
 
     # -- derived views -------------------------------------------------------------------------
-    @property
+    @cached_property
     def species(self) -> tuple[str, ...]:
         """All species, in a deterministic order: input and output signals' species, then
         species with an initial concentration, then species in reaction order. (Internal signals
