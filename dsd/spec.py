@@ -60,10 +60,12 @@ class CRNSpec:
 
 @dataclass(frozen=True)
 class SimulationSpec:
-    t_end: float = 50.0
+    t_end: float = 50.0  # horizon of the trajectories and convergence times (formal time)
+    check_t_end: float = 2000.0  # the outputs are compared with the network at this time
     examples: int | None = None  # None: every example of the evaluation set
-    rtol: float = 1e-8
-    atol: float = 1e-10
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    tolerance: float = 1e-3  # max |CRN - network| allowed at check_t_end
     n_points: int = 201
 
 
@@ -227,11 +229,12 @@ def _crn(raw: Any) -> CRNSpec:
 def _simulation(raw: Any) -> SimulationSpec:
     d = _section("simulation", raw, set(SimulationSpec.__dataclass_fields__))
     out: dict[str, Any] = {}
-    if "t_end" in d:
-        out["t_end"] = _check_float("simulation.t_end", d["t_end"], 0.0, strict=True)
+    for k in ("t_end", "check_t_end"):
+        if k in d:
+            out[k] = _check_float(f"simulation.{k}", d[k], 0.0, strict=True)
     if d.get("examples") is not None:
         out["examples"] = _check_int("simulation.examples", d["examples"], 1)
-    for k in ("rtol", "atol"):
+    for k in ("rtol", "atol", "tolerance"):
         if k in d:
             out[k] = _check_float(f"simulation.{k}", d[k], 0.0, strict=True)
     if "n_points" in d:

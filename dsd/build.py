@@ -1,0 +1,320 @@
+"""``dsd build``: run the stages of a spec in order into ``build/<name>/``.
+
+Stages so far: network (train or load), crn (compile, reduce, cancellation, fan-out limit, SBML),
+simulate (formal CRN vs network on the evaluation examples). Later stages (DNA, sequences,
+exports) plug in the same way.
+
+The build is atomic: it is assembled in a hidden sibling folder and renamed over the previous
+build only when every stage succeeded, so a failing stage leaves the previous complete build
+intact. Training is cached by a content hash of the sections it depends on: a re-run with the
+same spec copies the model from the previous build instead of training again.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from crn.atomic import atomic_write_text
+from crn.compile import compile_network
+from crn.model import CRN
+from crn.reduce import add_cancellation, limit_fanout, reduce_crn
+from crn.sbml import crn_to_sbml
+from crn.textformat import read_crn, write_crn
+from dsd.spec import BuildSpec
+
+
+class StageError(RuntimeError):
+    """A stage failed; the message names it. The previous build is left as it was."""
+
+
+@dataclass
+class Examples:
+    """Inputs to check the CRN on, and what the network outputs for them (if there is one)."""
+
+    x: np.ndarray
+    label: np.ndarray | None
+    network_outputs: np.ndarray | None
+    input_low: np.ndarray
+    input_high: np.ndarray
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    stages: dict[str, dict] = field(default_factory=dict)
+    checks: list[dict] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c["pass"] for c in self.checks)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("dsd-toolchain", "numpy", "scipy", "networkx", "python-libsbml"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _previous_stage_hashes(out_dir: Path) -> dict[str, str]:
+    try:
+        build = json.loads((out_dir / "build.json").read_text())
+        return {name: s["hash"] for name, s in build.get("stages", {}).items() if "hash" in s}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _dataset_for(spec: BuildSpec):
+    from nn.datasets import load_dataset
+
+    d = spec.dataset
+    kwargs = {}
+    if d.path is not None:
+        kwargs["path"] = str(spec.resolve(d.path))
+    if d.label_column is not None:
+        kwargs["label_column"] = d.label_column
+    if d.feature_columns is not None:
+        kwargs["feature_columns"] = list(d.feature_columns)
+    if d.name == "digits":
+        kwargs["seed"] = spec.seed
+    return load_dataset(d.name, **kwargs)
+
+
+def _evaluation_examples(dataset, network) -> Examples:
+    idx = dataset.test if getattr(dataset, "test", None) is not None else np.arange(len(dataset.y))
+    x = dataset.x[idx]
+    return Examples(
+        x=x,
+        label=dataset.y[idx],
+        network_outputs=network.forward(x) if network is not None else None,
+        input_low=dataset.x.min(axis=0),
+        input_high=dataset.x.max(axis=0),
+    )
+
+
+def train_network(spec: BuildSpec, progress: Callable | None = None):
+    """Train the spec's network on its dataset (BinaryConnect); returns a TrainedModel."""
+    from nn.binaryconnect import train, training_config
+
+    config = training_config(spec.dataset.name, spec.network, spec.training, spec.seed)
+    return train(_dataset_for(spec), config, progress=progress)
+
+
+def model_examples(path: str | Path):
+    """A model file's network and the inputs to check a CRN on: the examples stored with the
+    model (reference models, build outputs), else the evaluation set of the dataset it names."""
+    from nn.datasets import load_dataset
+    from nn.modelfile import load_model
+
+    loaded = load_model(path)
+    if loaded.examples is not None:
+        return loaded.network, np.asarray(loaded.examples[0], float)
+    name = loaded.metadata.get("dataset")
+    if name not in ("iris", "heart", "digits"):
+        raise ValueError(f"{path}: the model stores no examples and names no bundled dataset to take them from")
+    dataset = load_dataset(name)
+    idx = dataset.test if dataset.test is not None else np.arange(len(dataset.y))
+    return loaded.network, dataset.x[idx]
+
+
+def stage_network(spec: BuildSpec, work: Path, previous: Path, reuse: bool, progress: Callable | None):
+    """Train (or load) the network; returns (network, examples, info, reused)."""
+    from nn.modelfile import load_model, save_model
+
+    if spec.network.load is not None:
+        path = spec.resolve(spec.network.load)
+        loaded = load_model(path)
+        network = loaded.network
+        if loaded.examples is not None:
+            x, label = loaded.examples
+            examples = Examples(x, label, network.forward(x), x.min(axis=0), x.max(axis=0))
+        else:
+            examples = _evaluation_examples(_dataset_for(spec), network)
+        save_model(work / "model.npz", network, {**loaded.metadata, "loaded_from": str(path)},
+                   examples=(examples.x, examples.label))
+        return network, examples, {"source": str(path), "dims": list(network.dims)}, False
+
+    dataset = _dataset_for(spec)
+    if reuse and (previous / "model.npz").is_file() and (previous / "model.json").is_file():
+        loaded = load_model(previous / "model.npz")
+        shutil.copy2(previous / "model.npz", work / "model.npz")
+        shutil.copy2(previous / "model.json", work / "model.json")
+        network, info, reused = loaded.network, {"accuracy": loaded.metadata.get("accuracy")}, True
+        examples = _evaluation_examples(dataset, network)
+    else:
+        trained = train_network(spec, progress)
+        network, info, reused = trained.network, {"accuracy": trained.accuracy}, False
+        examples = _evaluation_examples(dataset, network)
+        save_model(work / "model.npz", trained, examples=(examples.x, examples.label))
+    info["dims"] = list(network.dims)
+    return network, examples, info, reused
+
+
+def crn_forms(network, spec: BuildSpec, input_low: np.ndarray | None) -> dict[str, CRN]:
+    """The CRN forms a build writes: ``unreduced``, ``reduced`` and ``formal`` (what goes on)."""
+    if spec.crn.input_range is not None and input_low is not None:
+        input_low = np.full_like(input_low, spec.crn.input_range[0])
+    unreduced = compile_network(network, inputs=spec.crn.inputs, input_low=input_low)
+    reduced = reduce_crn(unreduced)
+    formal = reduced if spec.crn.reduce else unreduced
+    if spec.crn.cancellation:
+        formal = add_cancellation(formal)
+    if spec.crn.fanout_limit is not None:
+        formal = limit_fanout(formal, spec.crn.fanout_limit)
+    return {"unreduced": unreduced, "reduced": reduced, "formal": formal}
+
+
+def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
+    """Simulate the formal CRN on the evaluation examples.
+
+    Trajectories and stabilisation times cover ``[0, t_end]`` (the paper's horizon); the outputs
+    are compared with the network at ``check_t_end``, late enough for the slow 1/t tails of
+    near-zero ReLU inputs to fall under the tolerance. When the CRN is feed-forward its exact
+    limit (reactions fired to completion) is compared too.
+    """
+    from crn.analysis import agreement, convergence_times
+    from crn.feedforward import NotFeedForward, fire_to_completion
+    from crn.simulate import encode_inputs, signal_values, simulate
+
+    sim = spec.simulation
+    n = len(examples.x) if sim.examples is None else min(sim.examples, len(examples.x))
+    x = examples.x[:n]
+    t_final = max(sim.t_end, sim.check_t_end)
+    grid = np.linspace(0.0, sim.t_end, sim.n_points)
+    if t_final > sim.t_end:
+        grid = np.append(grid, t_final)
+    result = simulate(crn, x, t_end=t_final, t_eval=grid, rtol=sim.rtol, atol=sim.atol, keep_trajectories=False)
+    report = {"examples": n, "t_end": sim.t_end, "check_t_end": t_final, "seconds": result.seconds}
+    if examples.network_outputs is not None:
+        report.update(agreement(result.outputs, examples.network_outputs[:n]))
+        try:
+            final, _ = fire_to_completion(crn, encode_inputs(crn, x))
+            limit = signal_values(crn, crn.outputs, final)
+            report["limit_max_abs_error"] = agreement(limit, examples.network_outputs[:n])["max_abs_error"]
+        except NotFeedForward:
+            pass
+    horizon = slice(0, sim.n_points)
+    times = convergence_times(type("R", (), {"t": result.t[horizon],
+                                             "output_trajectories": result.output_trajectories[:, horizon]}))
+    report["stabilisation_time"] = {
+        "median": float(np.median(times["stabilisation_time"])),
+        "max": float(np.max(times["stabilisation_time"])),
+    }
+    report["crn_outputs"] = result.outputs.tolist()
+    return report
+
+
+def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Callable | None = None,
+              log: Callable[[str], None] = lambda s: None) -> BuildResult:
+    """Run every stage of ``spec`` into ``out_dir`` atomically (see the module docstring)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    previous_hashes = {} if force else _previous_stage_hashes(out_dir)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    result = BuildResult(out_dir)
+    stage = "setup"
+    try:
+        network = None
+        examples = None
+        if spec.crn.path is None:
+            stage = "network"
+            t0 = time.perf_counter()
+            key = spec.digest("dataset", "network", "training", "seed")
+            reuse = previous_hashes.get("network") == key
+            network, examples, info, reused = stage_network(spec, work, out_dir, reuse, progress)
+            if reused:
+                result.reused.append("network")
+            result.stages["network"] = {"hash": key, "seconds": time.perf_counter() - t0, "reused": reused, **info}
+            log(f"network: {'reused' if reused else 'done'} ({result.stages['network']['seconds']:.1f} s)")
+
+        stage = "crn"
+        t0 = time.perf_counter()
+        if spec.crn.path is not None:
+            user_crn = read_crn(spec.resolve(spec.crn.path))
+            forms = {"unreduced": user_crn, "reduced": reduce_crn(user_crn) if spec.crn.reduce else user_crn}
+            formal = forms["reduced"]
+            if spec.crn.cancellation:
+                formal = add_cancellation(formal)
+            if spec.crn.fanout_limit is not None:
+                formal = limit_fanout(formal, spec.crn.fanout_limit)
+            forms["formal"] = formal
+        else:
+            forms = crn_forms(network, spec, examples.input_low)
+        write_crn(forms["unreduced"], work / "crn.txt", header=f"{spec.name}: compiled (Algorithm 1)")
+        write_crn(forms["reduced"], work / "crn_reduced.txt", header=f"{spec.name}: reduced (Algorithm 2)")
+        write_crn(forms["formal"], work / "crn_formal.txt", header=f"{spec.name}: formal CRN for the DNA stages")
+        atomic_write_text(work / "crn.sbml", crn_to_sbml(forms["formal"], model_id=f"{spec.name}_crn".replace("-", "_")))
+        result.stages["crn"] = {
+            "seconds": time.perf_counter() - t0,
+            **{f"{k}_stats": v.stats() for k, v in forms.items()},
+        }
+        log(f"crn: {forms['unreduced'].stats()['reactions']} reactions -> "
+            f"{forms['reduced'].stats()['reactions']} reduced -> {forms['formal'].stats()['reactions']} formal")
+
+        if examples is not None:
+            stage = "simulate"
+            t0 = time.perf_counter()
+            sim = stage_simulate(forms["formal"], examples, spec)
+            atomic_write_text(work / "simulation.json", json.dumps(sim, indent=1))
+            result.stages["simulate"] = {k: v for k, v in sim.items() if k != "crn_outputs"}
+            result.stages["simulate"]["seconds"] = time.perf_counter() - t0
+            if "argmax_match" in sim:
+                result.checks.append({
+                    "check": "CRN argmax equals the network on every simulated example",
+                    "value": f"{sim['argmax_match']}/{sim['examples']}",
+                    "pass": sim["argmax_match"] == sim["examples"],
+                })
+                tol = spec.simulation.tolerance
+                result.checks.append({
+                    "check": f"max |CRN - network| at t = {sim['check_t_end']:g} <= {tol:g}",
+                    "value": sim["max_abs_error"],
+                    "pass": sim["max_abs_error"] <= tol,
+                })
+            if "limit_max_abs_error" in sim:
+                result.checks.append({
+                    "check": "exact CRN limit (reactions fired to completion) equals the network to 1e-9",
+                    "value": sim["limit_max_abs_error"],
+                    "pass": sim["limit_max_abs_error"] <= 1e-9,
+                })
+            log(f"simulate: {sim.get('argmax_match', '?')}/{sim['examples']} argmax match, "
+                f"max error {sim.get('max_abs_error', float('nan')):.2e} ({sim['seconds']:.1f} s)")
+
+        stage = "report"
+        build = {
+            "name": spec.name,
+            "spec_hash": spec.digest(),
+            "spec": asdict(spec),
+            "versions": _versions(),
+            "stages": result.stages,
+            "checks": result.checks,
+        }
+        atomic_write_text(work / "build.json", json.dumps(build, indent=1, default=str))
+    except BaseException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise StageError(f"stage '{stage}' failed: {exc}") from exc
+
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        old.rmdir()
+        out_dir.rename(old)
+    work.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return result

@@ -1,0 +1,100 @@
+"""The ``dsd`` command line, run as a user would (a subprocess per command)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reference_models import REFERENCE_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dsd(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "dsd.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT
+    )
+
+
+def reference(name: str) -> Path:
+    path = REFERENCE_DIR / f"{name}.json"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+def assert_one_line_error(proc, *words):
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_compile_stats_simulate_on_the_iris_reference(tmp_path):
+    model = reference("iris-icml")
+    crn = tmp_path / "crn.txt"
+    proc = dsd("compile", model, "--out", crn, "--reduce")
+    assert proc.returncode == 0, proc.stderr
+    proc = dsd("stats", crn, "--json", tmp_path / "stats.json")
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats == {"reactions": 16, "unimolecular": 8, "bimolecular": 8, "species": 30, "max_products": 23}
+    proc = dsd("simulate", crn, "--model", model, "--json", tmp_path / "sim.json")
+    assert proc.returncode == 0, proc.stderr
+    sim = json.loads((tmp_path / "sim.json").read_text())
+    assert sim["examples"] == 150 and sim["argmax_match"] == 150
+    assert 1e-3 < sim["max_abs_error"] < 0.05 and sim["seconds"] > 0  # t = 50: slow 1/t tails remain
+    proc = dsd("simulate", crn, "--model", model, "--t-end", 2000, "--examples", 20, "--json", tmp_path / "s2.json")
+    assert proc.returncode == 0, proc.stderr
+    sim = json.loads((tmp_path / "s2.json").read_text())
+    assert sim["examples"] == 20 and sim["argmax_match"] == 20 and sim["max_abs_error"] < 1e-3
+
+
+def test_compile_unreduced_shifted_and_fanout(tmp_path):
+    model = reference("heart")
+    assert dsd("compile", model, "--out", tmp_path / "a.txt").returncode == 0
+    assert dsd("compile", model, "--out", tmp_path / "b.txt", "--inputs", "shifted").returncode == 0
+    assert dsd("compile", model, "--out", tmp_path / "c.txt", "--reduce", "--fanout-limit", "4").returncode == 0
+    from crn.textformat import read_crn
+
+    assert read_crn(tmp_path / "a.txt").stats()["reactions"] == 36
+    assert read_crn(tmp_path / "b.txt").stats()["reactions"] == 34  # one input reaction per input
+    assert read_crn(tmp_path / "c.txt").stats()["max_products"] <= 4
+
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(dsd("stats", tmp_path / "nope.txt"), "nope.txt", "not found")
+    assert_one_line_error(dsd("compile", tmp_path / "nope.npz", "--out", tmp_path / "x.txt"), "nope.npz")
+
+
+def test_malformed_crn_line(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("input A\nA -> B\nA + -> C\n")
+    assert_one_line_error(dsd("stats", bad), "bad.txt:3:5", "expected species name")
+
+
+def test_wrong_shape_model(tmp_path):
+    d = json.loads(reference("iris-icml").read_text())
+    d["weights"][1] = d["weights"][1][:5]  # 5 rows where the hidden layer has 8 units
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d))
+    proc = dsd("compile", bad, "--out", tmp_path / "x.txt")
+    assert_one_line_error(proc, "bad.json")
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_unknown_option_and_encoding(tmp_path):
+    proc = dsd("stats", "--colour", "red")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and "--colour" in proc.stderr
+    proc = dsd("compile", reference("heart"), "--out", tmp_path / "x.txt", "--inputs", "triple")
+    assert_one_line_error(proc, "--inputs", "triple")
+
+
+def test_simulate_checks_the_model_matches_the_crn(tmp_path):
+    crn = tmp_path / "crn.txt"
+    assert dsd("compile", reference("heart"), "--out", crn).returncode == 0
+    assert_one_line_error(dsd("simulate", crn, "--model", reference("iris-icml")), "inputs")
