@@ -1,0 +1,470 @@
+"""Datasets: the bundled ones (IRIS, digits), the heart bitmap, MNIST from IDX files, any CSV table.
+
+Every loader returns a :class:`Dataset`: float inputs ``x`` (n, features), integer labels ``y`` (n,), the class
+names and, optionally, index arrays for the ``train``/``val``/``test`` splits (``None`` means "every example").
+Preprocessing is part of loading, so a network trained on a dataset sees exactly what the CRN will be given.
+:func:`load_reference_model` (the paper's trained networks) lives in :mod:`nn.reference` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from nn.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+from nn.reference import ReferenceModel, load_reference_model
+
+__all__ = [
+    "Dataset", "ReferenceModel", "heart_ascii", "heart_bitmap", "load_csv", "load_dataset", "load_digits",
+    "load_heart", "load_iris", "load_mnist", "load_mnist_idx", "load_reference_model", "split_indices", "zscore",
+    "DATASET_NAMES", "MNIST_FILES",
+]
+
+DATASET_NAMES = ("iris", "digits", "heart", "mnist", "csv")
+
+#: The four original MNIST files (gzip-compressed or not) that :func:`load_mnist` looks for in a folder.
+MNIST_FILES = (
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+)
+MNIST_HINT = (
+    "download the four original MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (http://yann.lecun.com/exdb/mnist/ or its mirror "
+    "https://ossci-datasets.s3.amazonaws.com/mnist/) into one folder"
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A classification dataset with optional split indices.
+
+    Attributes
+    ----------
+    name : str
+    x : float array, shape (n, features)
+    y : int array, shape (n,), values ``0 .. len(class_names) - 1``
+    class_names : tuple of str
+    feature_names : tuple of str or None
+    train, val, test : int arrays or None
+        Indices into ``x``/``y``; ``None`` means every example (the paper's IRIS and heart networks are trained and
+        evaluated on the whole dataset).
+    """
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    class_names: tuple[str, ...]
+    feature_names: tuple[str, ...] | None = None
+    train: np.ndarray | None = None
+    val: np.ndarray | None = None
+    test: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        x = np.asarray(self.x, dtype=float)
+        y = np.asarray(self.y)
+        if x.ndim != 2:
+            raise ValueError(f"dataset {self.name}: x must have shape (examples, features), got {x.shape}")
+        if y.shape != (x.shape[0],):
+            raise ValueError(f"dataset {self.name}: y has shape {y.shape} but x has {x.shape[0]} examples")
+        if y.size and (not np.all(y == np.round(y)) or y.min() < 0 or y.max() >= len(self.class_names)):
+            raise ValueError(f"dataset {self.name}: labels must be integers 0..{len(self.class_names) - 1}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"dataset {self.name}: x holds non-finite values")
+        if self.feature_names is not None and len(self.feature_names) != x.shape[1]:
+            raise ValueError(f"dataset {self.name}: {len(self.feature_names)} feature names for {x.shape[1]} features")
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y.astype(np.int64))
+        object.__setattr__(self, "class_names", tuple(str(c) for c in self.class_names))
+        if self.feature_names is not None:
+            object.__setattr__(self, "feature_names", tuple(str(f) for f in self.feature_names))
+        for split in ("train", "val", "test"):
+            idx = getattr(self, split)
+            if idx is None:
+                continue
+            idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+            if idx.size and (idx.min() < 0 or idx.max() >= x.shape[0]):
+                raise ValueError(f"dataset {self.name}: {split} indices outside 0..{x.shape[0] - 1}")
+            object.__setattr__(self, split, idx)
+
+    @property
+    def n_features(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of split ``train``, ``val`` or ``test``; every example when that split is ``None``."""
+        if name not in ("train", "val", "test"):
+            raise ValueError(f"unknown split {name!r}; expected train, val or test")
+        idx = getattr(self, name)
+        return (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    """Z-score every column with the population standard deviation (ddof=0); constant columns become 0."""
+    std = x.std(axis=0)
+    return (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def split_indices(n: int, seed: int, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)):
+    """Seeded random ``(train, val, test)`` index arrays covering ``0 .. n-1`` once each (sorted within a split)."""
+    if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
+    order = np.random.default_rng(seed).permutation(n)
+    n_train = int(round(fractions[0] * n))
+    n_val = int(round(fractions[1] * n))
+    return (np.sort(order[:n_train]), np.sort(order[n_train:n_train + n_val]), np.sort(order[n_train + n_val:]))
+
+
+def _bundled_text(name: str) -> str:
+    data = resources.files("nn.data").joinpath(name).read_bytes()
+    return (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+
+
+# --- bundled datasets --------------------------------------------------------------------------------------------
+
+#: The two rows (0-based) where the UCI ``iris.data`` file differs from Fisher's data, and its values there.
+UCI_IRIS_ERRATA = {34: (4.9, 3.1, 1.5, 0.1), 37: (4.9, 3.1, 1.5, 0.1)}
+
+
+def load_iris(uci_errata: bool = False) -> Dataset:
+    """Fisher's IRIS (150 × 4, three classes), every feature z-scored (population std).
+
+    No split: the paper trains and evaluates the 4-8-3 network on all 150 examples.
+
+    Parameters
+    ----------
+    uci_errata : bool
+        Use the UCI ``iris.data`` values of examples 35 and 38 (two transcription errors; the bundled file has
+        Fisher's values). The ICML'20 reference network's stored inputs were standardised from that version.
+
+    Examples
+    --------
+    >>> d = load_iris()
+    >>> d.x.shape, d.class_names
+    ((150, 4), ('setosa', 'versicolor', 'virginica'))
+    """
+    lines = _bundled_text("iris.csv").strip().splitlines()
+    n, n_features, *class_names = lines[0].split(",")
+    table = np.loadtxt(io.StringIO("\n".join(lines[1:])), delimiter=",")
+    if table.shape != (int(n), int(n_features) + 1):
+        raise ValueError(f"bundled iris.csv: expected {n} rows of {int(n_features) + 1} values, got {table.shape}")
+    if uci_errata:
+        for row, values in UCI_IRIS_ERRATA.items():
+            table[row, :4] = values
+    return Dataset(
+        name="iris",
+        x=zscore(table[:, :-1]),
+        y=table[:, -1].astype(int),
+        class_names=tuple(class_names),
+        feature_names=("sepal length", "sepal width", "petal length", "petal width"),
+    )
+
+
+def load_digits(seed: int = 0, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)) -> Dataset:
+    """UCI optical digits (1797 images of 8 × 8 pixels, values 0..16), with a seeded train/val/test split.
+
+    Pixels are scaled to [0, 1], then centred by subtracting the per-pixel mean of the training split.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the split.
+    fractions : (train, val, test)
+    """
+    table = np.loadtxt(io.StringIO(_bundled_text("digits.csv.gz")), delimiter=",")
+    if table.shape != (1797, 65):
+        raise ValueError(f"bundled digits.csv.gz: expected 1797 rows of 65 values, got {table.shape}")
+    x = table[:, :-1] / 16.0
+    train, val, test = split_indices(len(x), seed, fractions)
+    x = x - x[train].mean(axis=0)
+    return Dataset(
+        name="digits",
+        x=x,
+        y=table[:, -1].astype(int),
+        class_names=tuple(str(d) for d in range(10)),
+        feature_names=tuple(f"pixel_{r}_{c}" for r in range(8) for c in range(8)),
+        train=train, val=val, test=test,
+    )
+
+
+HEART_WIDTH, HEART_HEIGHT = 17, 15
+
+
+def heart_bitmap() -> np.ndarray:
+    """The heart image: a boolean array of 15 rows × 17 columns, ``True`` inside; row 0 is the top row.
+
+    A pixel (row, col) is inside when the heart curve ``(X² + Y² − 1)³ − X² Y³ ≤ 0`` holds at
+    ``X = 1.1 (col − 8) / 8``, ``Y = 1.15 − 0.145 row``: the two lobes are at the top (rows 0–1 have a notch at
+    column 8), the tip is the single pixel (14, 8). This matches the heart of the reference implementation's
+    ``heart.wls`` up to the two edge pixels of row 7 (where this curve is outside); it is symmetric about column 8.
+    """
+    col = np.arange(HEART_WIDTH)[None, :]
+    row = np.arange(HEART_HEIGHT)[:, None]
+    big_x = 1.1 * (col - 8) / 8
+    big_y = 1.15 - 0.145 * row
+    return (big_x**2 + big_y**2 - 1) ** 3 - big_x**2 * big_y**3 <= 0
+
+
+def heart_ascii(inside: str = "#", outside: str = ".") -> str:
+    """The heart bitmap as 15 lines of 17 characters, top row first.
+
+    Examples
+    --------
+    >>> print(heart_ascii().splitlines()[0])
+    ..#####...#####..
+    """
+    return "\n".join("".join(inside if v else outside for v in row) for row in heart_bitmap())
+
+
+def load_heart() -> Dataset:
+    """Every pixel of the 17 × 15 heart bitmap as an example (255 examples, 2 features, no split).
+
+    Inputs are ``x = |col − 8| / 8`` (distance from the axis of symmetry) and ``y = row / 14`` (row 0 = top
+    row, the lobes), then z-scored per feature; label 1 inside the heart, 0 outside. Examples are ordered row by
+    row from the top, left to right.
+    """
+    bitmap = heart_bitmap()
+    row, col = np.divmod(np.arange(HEART_WIDTH * HEART_HEIGHT), HEART_WIDTH)
+    x = np.column_stack([np.abs(col - 8) / 8.0, row / (HEART_HEIGHT - 1.0)])
+    return Dataset(
+        name="heart",
+        x=zscore(x),
+        y=bitmap.reshape(-1).astype(int),
+        class_names=("outside", "inside"),
+        feature_names=("x", "y"),
+    )
+
+
+# --- MNIST -------------------------------------------------------------------------------------------------------
+
+def _pool(images: np.ndarray, pool: int) -> np.ndarray:
+    n, h, w = images.shape
+    if h % pool or w % pool:
+        raise ValueError(f"MNIST images of {h}×{w} pixels cannot be mean-pooled by {pool}×{pool}")
+    return images.reshape(n, h // pool, pool, w // pool, pool).mean(axis=(2, 4))
+
+
+def _read_mnist_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    for p in (images_path, labels_path):
+        if not Path(p).is_file():
+            raise FileNotFoundError(f"MNIST file {p} not found; {MNIST_HINT}")
+    images = read_idx(images_path, expect_magic=IMAGES_MAGIC)
+    labels = read_idx(labels_path, expect_magic=LABELS_MAGIC)
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"{images_path} holds {images.shape[0]} images but {labels_path} {labels.shape[0]} labels")
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"{labels_path}: label {labels.max()} is not a digit")
+    return images, labels
+
+
+def load_mnist_idx(
+    images_path: str | Path,
+    labels_path: str | Path,
+    test_images_path: str | Path | None = None,
+    test_labels_path: str | Path | None = None,
+    *,
+    seed: int = 0,
+    val_fraction: float = 1 / 12,
+    pool: int = 2,
+    limit: int | None = None,
+) -> Dataset:
+    """MNIST from IDX files, resized by mean pooling (28×28 → 14×14) and centred.
+
+    Pixels are scaled to [0, 1], mean-pooled over ``pool × pool`` blocks, then centred by subtracting the
+    per-pixel mean of the training images (the ``images_path`` file).
+
+    Parameters
+    ----------
+    images_path, labels_path : path
+        Training images (magic 2051) and labels (magic 2049), gzip-compressed or not.
+    test_images_path, test_labels_path : path, optional
+        The test files; they become the ``test`` split. Without them there is no test split.
+    seed : int
+        Seed of the validation split, a random ``val_fraction`` of the training images.
+    val_fraction : float
+    pool : int
+        Pooling factor (2 gives the paper's 14×14 images).
+    limit : int, optional
+        Keep only the first ``limit`` training and test images (quick runs).
+
+    Raises
+    ------
+    FileNotFoundError
+        When a file is missing; the message says where to download MNIST.
+    """
+    if (test_images_path is None) != (test_labels_path is None):
+        raise ValueError("load_mnist_idx: give both test_images_path and test_labels_path, or neither")
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"load_mnist_idx: val_fraction must be in [0, 1), got {val_fraction}")
+    images, labels = _read_mnist_pair(Path(images_path), Path(labels_path))
+    if images.ndim != 3:
+        raise ValueError(f"{images_path}: expected a 3-dimensional image file, got shape {images.shape}")
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    train_x = _pool(images / 255.0, pool).reshape(len(images), -1)
+    mean = train_x.mean(axis=0)
+    xs, ys = [train_x - mean], [labels]
+    n_train = len(train_x)
+    test = None
+    if test_images_path is not None:
+        t_images, t_labels = _read_mnist_pair(Path(test_images_path), Path(test_labels_path))
+        if t_images.shape[1:] != images.shape[1:]:
+            raise ValueError(f"{test_images_path}: images of shape {t_images.shape[1:]}, training images "
+                             f"{images.shape[1:]}")
+        if limit is not None:
+            t_images, t_labels = t_images[:limit], t_labels[:limit]
+        xs.append(_pool(t_images / 255.0, pool).reshape(len(t_images), -1) - mean)
+        ys.append(t_labels)
+        test = np.arange(n_train, n_train + len(t_images))
+    order = np.random.default_rng(seed).permutation(n_train)
+    n_val = int(round(val_fraction * n_train))
+    side_h, side_w = images.shape[1] // pool, images.shape[2] // pool
+    return Dataset(
+        name="mnist",
+        x=np.concatenate(xs),
+        y=np.concatenate(ys).astype(int),
+        class_names=tuple(str(d) for d in range(10)),
+        feature_names=tuple(f"pixel_{r}_{c}" for r in range(side_h) for c in range(side_w)),
+        train=np.sort(order[n_val:]), val=np.sort(order[:n_val]), test=test,
+    )
+
+
+def load_mnist(path: str | Path, **kwargs) -> Dataset:
+    """MNIST from a folder holding the four original files (``.gz`` or uncompressed); see :func:`load_mnist_idx`."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"MNIST folder {folder} not found; {MNIST_HINT}")
+    found = []
+    for stem in MNIST_FILES:
+        candidates = [folder / f"{stem}.gz", folder / stem]
+        hit = next((c for c in candidates if c.is_file()), None)
+        if hit is None:
+            raise FileNotFoundError(f"MNIST file {stem}[.gz] not found in {folder}; {MNIST_HINT}")
+        found.append(hit)
+    return load_mnist_idx(*found, **kwargs)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------------
+
+def _label_sort_key(label: str):
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def load_csv(
+    path: str | Path,
+    label_column: str,
+    feature_columns: list[str] | tuple[str, ...] | None = None,
+    standardise: bool = True,
+    *,
+    name: str | None = None,
+) -> Dataset:
+    """A CSV table with a header row: one label column, numeric feature columns.
+
+    Labels may be strings or numbers; the distinct labels, sorted (numerically when they are all numbers),
+    become classes ``0, 1, ...`` and their text the class names.
+
+    Parameters
+    ----------
+    path : path
+    label_column : str
+        Header of the label column.
+    feature_columns : list of str, optional
+        Headers of the inputs, in order; default every column but the label.
+    standardise : bool
+        Z-score every feature (population std).
+    name : str, optional
+        Dataset name; default the file's stem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"CSV file {path} not found")
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f) if r and any(cell.strip() for cell in r)]
+    if not rows:
+        raise ValueError(f"{path}: empty file, expected a header row")
+    header = [h.strip() for h in rows[0]]
+    if label_column not in header:
+        raise ValueError(f"{path}: no label column {label_column!r}; columns are {', '.join(header)}")
+    if feature_columns is None:
+        feature_columns = [h for h in header if h != label_column]
+    missing = [c for c in feature_columns if c not in header]
+    if missing:
+        raise ValueError(f"{path}: no feature column {missing[0]!r}; columns are {', '.join(header)}")
+    if label_column in feature_columns:
+        raise ValueError(f"{path}: label column {label_column!r} is also a feature column")
+    if not feature_columns:
+        raise ValueError(f"{path}: no feature columns besides the label {label_column!r}")
+    li = header.index(label_column)
+    fi = [header.index(c) for c in feature_columns]
+    x = np.empty((len(rows) - 1, len(fi)))
+    labels = []
+    for r, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path}, line {r}: {len(row)} values, the header has {len(header)}")
+        labels.append(row[li].strip())
+        for j, k in enumerate(fi):
+            try:
+                x[r - 2, j] = float(row[k])
+            except ValueError:
+                raise ValueError(f"{path}, line {r}, column {header[k]!r}: {row[k]!r} is not a number") from None
+    if not labels:
+        raise ValueError(f"{path}: no data rows after the header")
+    class_names = tuple(sorted(set(labels), key=_label_sort_key))
+    index = {c: i for i, c in enumerate(class_names)}
+    return Dataset(
+        name=name or path.stem,
+        x=zscore(x) if standardise else x,
+        y=np.array([index[c] for c in labels]),
+        class_names=class_names,
+        feature_names=tuple(feature_columns),
+    )
+
+
+# --- dispatcher --------------------------------------------------------------------------------------------------
+
+def load_dataset(name: str, **kwargs) -> Dataset:
+    """Load a dataset by name.
+
+    Parameters
+    ----------
+    name : {"iris", "digits", "heart", "mnist", "csv"}
+    **kwargs
+        ``digits``: ``seed``, ``fractions``. ``mnist``: ``path`` (a folder with the four original files) or
+        ``images_path``/``labels_path`` (+ ``test_images_path``/``test_labels_path``), ``seed``, ``limit``, ...
+        ``csv``: ``path``, ``label_column``, ``feature_columns``, ``standardise``. ``seed`` is accepted (and
+        unused) by the datasets without a random split.
+    """
+    if name == "mnist":
+        if "path" in kwargs:
+            return load_mnist(**kwargs)
+        if "images_path" not in kwargs:
+            raise ValueError("dataset mnist needs path= (a folder with the four MNIST files) or images_path= and "
+                             f"labels_path=; {MNIST_HINT}")
+        return load_mnist_idx(**kwargs)
+    if name == "csv":
+        if "path" not in kwargs or "label_column" not in kwargs:
+            raise ValueError("dataset csv needs path= and label_column=")
+        kwargs.pop("seed", None)
+        return load_csv(**kwargs)
+    loaders = {"iris": load_iris, "digits": load_digits, "heart": load_heart}
+    if name not in loaders:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_NAMES)}")
+    if name != "digits":
+        kwargs.pop("seed", None)
+    try:
+        return loaders[name](**kwargs)
+    except TypeError:
+        raise ValueError(f"dataset {name}: unexpected arguments {', '.join(sorted(kwargs))}") from None
