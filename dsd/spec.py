@@ -265,10 +265,21 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
     for where, path in (("network.load", network.load), ("crn.path", crn.path)):
         if path is not None and not (base / Path(path).expanduser()).is_file():
             raise SpecError(f"{where}: file not found: {path}")
+    dataset = _dataset(raw.get("dataset"))
+    if dataset.path is not None and network.load is None and crn.path is None:
+        where = base / Path(dataset.path).expanduser()
+        if dataset.name == "csv" and not where.is_file():
+            raise SpecError(f"dataset.path: CSV file not found: {dataset.path}")
+        if dataset.name == "mnist" and not where.exists():
+            raise SpecError(
+                f"dataset.path: MNIST folder not found: {dataset.path} (download the four original MNIST "
+                "files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+                "t10k-labels-idx1-ubyte.gz into it)"
+            )
     return BuildSpec(
         name=name,
         seed=_check_int("seed", raw.get("seed", 0), 0),
-        dataset=_dataset(raw.get("dataset")),
+        dataset=dataset,
         network=network,
         training=_training(raw.get("training")),
         crn=crn,

@@ -48,12 +48,14 @@ def test_failing_stage_leaves_previous_build_intact(tmp_path):
     spec = parse_spec({**SMALL_IRIS, "simulation": {"examples": 5}})
     run_build(spec, out)
     before = (out / "build.json").read_text()
-    bad = parse_spec({**SMALL_IRIS, "training": {"epochs": 31}, "dataset": {"name": "csv", "path": "x.csv",
-                                                                          "label_column": "y"}})
+    (tmp_path / "x.csv").write_text("a,y\n1,0\n")
+    bad = parse_spec({**SMALL_IRIS, "crn": {"path": None}, "dataset": {"name": "csv", "path": "x.csv",
+                                                                         "label_column": "y"}}, base_dir=tmp_path)
+    (tmp_path / "x.csv").unlink()  # vanishes between validation and the stage
     with pytest.raises(StageError, match="stage 'network' failed: .*x.csv"):
         run_build(bad, out)
     assert (out / "build.json").read_text() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]  # no partial build folder left
 
 
 def test_custom_crn_build(tmp_path):

@@ -32,6 +32,8 @@ def test_shipped_iris_spec_is_valid():
         ("name: x\ndataset: imagenet\n", r"dataset\.name: unknown value 'imagenet'"),
         ("name: x\nnetwork:\n  load: nowhere.npz\n", r"network\.load: file not found"),
         ("name: x\ndataset:\n  name: csv\n  path: a.csv\n", r"dataset\.label_column: required"),
+        ("name: x\ndataset:\n  name: csv\n  path: a.csv\n  label_column: y\n", r"dataset\.path: CSV file not found"),
+        ("name: x\ndataset:\n  name: mnist\n  path: nowhere\n", r"dataset\.path: MNIST folder not found.*download"),
         ("name: x\ncrn:\n  fanout_limit: 1\n", r"crn\.fanout_limit: expected an integer >= 2"),
         ("seed: 1\n", r"name: required"),
         ("name: x\ncrn: [1, 2\n", r"malformed YAML"),
