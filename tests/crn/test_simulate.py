@@ -117,7 +117,7 @@ def test_longer_simulation_reaches_1e_3():
 
 def test_rate_independence_iris():
     d = reference_json("iris-icml")
-    x = np.array([e["x"] for e in d["examples"]])[::5]
+    x = np.array([e["x"] for e in d["examples"]])  # all 150 examples
     crn = reduce_crn(compile_network(reference_network("iris-icml")))
     report = rate_independence(crn, x, n_draws=5, seed=0, t_end=5000.0, rtol=1e-8, atol=1e-11, n_points=3)
     assert report["draws"] == 5
