@@ -1,8 +1,9 @@
 """``dsd build``: run the stages of a spec in order into ``build/<name>/``.
 
 Stages so far: network (train or load), crn (compile, reduce, cancellation, fan-out limit, SBML),
-simulate (formal CRN vs network on the evaluation examples). Later stages (DNA, sequences,
-exports) plug in the same way.
+simulate (formal CRN vs network on the evaluation examples), translate (gates, sizing, counts),
+verify (bisimulation per reaction shape) and gatesim (gate-level kinetics). Later stages
+(sequences, exports) plug in the same way.
 
 The build is atomic: it is assembled in a hidden sibling folder and renamed over the previous
 build only when every stage succeeded, so a failing stage leaves the previous complete build
@@ -218,6 +219,98 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
     return report
 
 
+def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None, work: Path, previous: Path,
+              previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None]) -> None:
+    """translate (system.pil, dsd.json), verify (verification.json) and gatesim (gatesim.json).
+
+    Verification depends only on the formal CRN and the scheme: it is reused from the previous
+    build when both are unchanged."""
+    from crn.textformat import format_crn
+    from dsd.dna import (form_counts, gate_report, make_scheme, pil_header, system_summary, translate_sized,
+                         verification_report)
+    from dsd.pil import format_pil
+    from dsd.verify import verify_crn
+
+    d = spec.dsd
+    crn = forms["formal"]
+    scheme = make_scheme(d.scheme, d.toehold_nt, d.long_nt, d.history_nt)
+    t0 = time.perf_counter()
+    if spec.crn.input_range is not None:
+        low, high = spec.crn.input_range
+    elif examples is not None:
+        low, high = examples.input_low, examples.input_high
+    else:
+        low = high = None
+    if low is not None:
+        system, sizing = translate_sized(crn, scheme, low, high, unit_nM=d.unit_nM, safety=d.safety,
+                                         examples=examples.x if examples is not None else None)
+        summary = system_summary(system, sizing)
+    else:  # a hand-written CRN without a declared input range: gates cannot be sized
+        from dsd.translate import translate
+
+        system, sizing = translate(crn, scheme), None
+        summary = {**system.counts(), "sizing": None}
+        log("translate: no crn.input_range, so the gates are not sized (concentrations 0)")
+    crn_text = format_crn(crn)
+    atomic_write_text(work / "system.pil", format_pil(system, pil_header(scheme, sizing), crn_text))
+    summary = {**summary, "scheme": scheme.name, "forms": form_counts(dict(forms), scheme)}
+    atomic_write_text(work / "dsd.json", json.dumps(summary, indent=1))
+    result.stages["translate"] = {"seconds": time.perf_counter() - t0,
+                                  **{k: summary[k] for k in ("complexes", "strands", "domains", "nucleotides")}}
+    log(f"translate: {summary['complexes']} complexes, {summary['strands']} strands, {summary['nucleotides']} nt "
+        f"({time.perf_counter() - t0:.1f} s)")
+
+    if d.verify:
+        t0 = time.perf_counter()
+        key = _hash(crn_text, scheme.name, d.toehold_nt, d.long_nt, d.history_nt)
+        reused = previous_hashes.get("verify") == key and (previous / "verification.json").is_file()
+        if reused:
+            shutil.copy2(previous / "verification.json", work / "verification.json")
+            report = json.loads((work / "verification.json").read_text())
+            result.reused.append("verify")
+        else:
+            report = verification_report(verify_crn(crn, scheme))
+            atomic_write_text(work / "verification.json", json.dumps(report, indent=1))
+        result.stages["verify"] = {"hash": key, "reused": reused, "seconds": time.perf_counter() - t0,
+                                   **{k: report[k] for k in ("passed", "shapes", "reactions")}}
+        failed = [m["shape"] for m in report["modules"] if not m["passed"]]
+        result.checks.append({
+            "check": "every reaction shape passes CRN bisimulation (Peppercorn + crnverifier)",
+            "value": f"{report['shapes'] - len(failed)}/{report['shapes']} shapes, {report['reactions']} reactions"
+                     + (f"; failed: {failed[0]}" if failed else ""),
+            "pass": report["passed"],
+        })
+        log(f"verify: {'reused' if reused else 'done'}, {report['shapes']} shapes "
+            f"({time.perf_counter() - t0:.1f} s)")
+
+    if (sizing is not None and examples is not None and examples.network_outputs is not None
+            and hasattr(scheme, "mechanism")):
+        t0 = time.perf_counter()
+        n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
+        if spec.simulation.examples is not None and d.examples is None:
+            n = min(n, spec.simulation.examples)
+        report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
+                                leak_per_nM_s=d.leak_per_nM_s, hours=d.hours)
+        atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
+        result.stages["gatesim"] = {**report, "seconds": time.perf_counter() - t0}
+        allowed = n // 100
+        result.checks.append({
+            "check": f"gate-level argmax equals the network on all but {allowed} examples after {d.hours:g} h"
+                     + (f" (leak {d.leak_per_nM_s:g} /nM/s)" if d.leak_per_nM_s else ""),
+            "value": f"{report['argmax_match']}/{report['examples']}, decided after "
+                     f"{report['hours_to_converge']:.2f} h, max error {report['max_abs_error']:.2e}",
+            "pass": report["argmax_match"] >= n - allowed,
+        })
+        log(f"gatesim: {report['argmax_match']}/{n} argmax match, {report['hours_to_converge']:.2f} h "
+            f"({time.perf_counter() - t0:.1f} s)")
+
+
+def _hash(*parts) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
 def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Callable | None = None,
               log: Callable[[str], None] = lambda s: None) -> BuildResult:
     """Run every stage of ``spec`` into ``out_dir`` atomically (see the module docstring)."""
@@ -292,6 +385,9 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
                 })
             log(f"simulate: {sim.get('argmax_match', '?')}/{sim['examples']} argmax match, "
                 f"max error {sim.get('max_abs_error', float('nan')):.2e} ({sim['seconds']:.1f} s)")
+
+        if spec.dsd.enabled:
+            stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log)
 
         stage = "report"
         build = {

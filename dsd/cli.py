@@ -218,6 +218,143 @@ def simulate(
         _write_json(json_out, report)
 
 
+# --- DNA: translate, verify, gatesim ----------------------------------------------------------------
+def _model_inputs(model: Path | None, crn):
+    """(network, x) from a model file, checked against the CRN's inputs/outputs; (None, None)."""
+    if model is None:
+        return None, None
+    from dsd.build import model_examples
+
+    network, x = model_examples(model)
+    if len(crn.inputs) != network.dims[0] or len(crn.outputs) != network.dims[-1]:
+        raise ValueError(f"the CRN has {len(crn.inputs)} inputs and {len(crn.outputs)} outputs but the model is "
+                         f"{'-'.join(map(str, network.dims))}")
+    return network, x
+
+
+@app.command()
+@_user_errors
+def translate(
+    crn_file: Path = typer.Argument(..., metavar="CRN", help="formal CRN text file"),
+    out: Path = typer.Option(..., help="PIL file to write (Peppercorn/Nuskell-readable)"),
+    scheme: str = typer.Option("soloveichik2010", help="translation scheme"),
+    toehold: int = typer.Option(6, help="toehold length (nt)"),
+    long: int = typer.Option(15, help="long (and history) domain length (nt)"),
+    model: Optional[Path] = typer.Option(None, help="size gates from this model's example input range"),
+    input_range: Optional[tuple[float, float]] = typer.Option(None, help="size gates for inputs in [LOW, HIGH]"),
+    unit_nm: float = typer.Option(10.0, "--unit-nm", help="1 formal unit of concentration (nM)"),
+    safety: float = typer.Option(2.0, help="gate/fuel excess over the firing bound"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write counts (and sizing) as JSON"),
+):
+    """Translate a formal CRN into strand-displacement gates (a domain-level system)."""
+    from crn.atomic import atomic_write_text
+    from crn.textformat import format_crn, read_crn
+    from dsd.dna import make_scheme, pil_header, system_summary, translate_sized
+    from dsd.pil import format_pil
+    from dsd.translate import translate as run
+
+    crn = read_crn(crn_file)
+    sch = make_scheme(scheme, toehold, long, long)
+    network, x = _model_inputs(model, crn)
+    sizing = None
+    if input_range is not None:
+        system, sizing = translate_sized(crn, sch, input_range[0], input_range[1], unit_nM=unit_nm, safety=safety)
+    elif x is not None:
+        system, sizing = translate_sized(crn, sch, x.min(axis=0), x.max(axis=0), unit_nM=unit_nm, safety=safety,
+                                         examples=x)
+    else:
+        system = run(crn, sch)
+    atomic_write_text(out, format_pil(system, pil_header(sch, sizing), format_crn(crn)))
+    counts = system.counts() if sizing is None else system_summary(system, sizing)
+    console.print(f"{counts['complexes']} complexes, {counts['strands']} strands, {counts['domains']} domains, "
+                  f"{counts['nucleotides']} nt ({sch.name}) -> {out}"
+                  + ("" if sizing is not None else " (unsized: give --model or --input-range for concentrations)"))
+    if json_out is not None:
+        _write_json(json_out, counts)
+
+
+@app.command()
+@_user_errors
+def verify(
+    pil: Path = typer.Argument(..., help="domain-level system written by dsd translate"),
+    crn_file: Path = typer.Option(..., "--crn", help="the formal CRN the system must implement"),
+    scheme: Optional[str] = typer.Option(None, help="scheme (default: the one named in the PIL file)"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write the per-shape results as JSON"),
+):
+    """Check the system against the formal CRN: Peppercorn enumeration + CRN bisimulation per shape."""
+    from crn.textformat import read_crn
+    from dsd.dna import scheme_from_header, verification_report
+    from dsd.pil import parse_pil, pil_header
+    from dsd.verify import verify_system
+
+    crn = read_crn(crn_file)
+    if not pil.is_file():
+        raise FileNotFoundError(f"PIL file {pil} does not exist")
+    text = pil.read_text()
+    sch = scheme_from_header(pil_header(text), scheme)
+    system, _, _ = parse_pil(text, str(pil), sch.species_of_strands)
+    with _progress() as progress:
+        task = progress.add_task("verifying shapes", total=None, info="")
+
+        def tick(res):
+            progress.update(task, advance=1, info=f"{res.shape[:40]} {'ok' if res.passed else 'FAILED'}")
+
+        results = verify_system(system, crn, sch, progress=tick)
+    report = verification_report(results)
+    failed = [r for r in results if not r.passed]
+    for r in failed[:5]:
+        line = f"FAILED {r.shape} (reactions {list(r.reactions)[:10]}): {r.detail}"
+        err_console.print(line if len(line) <= 400 else line[:397] + "...", markup=False, highlight=False,
+                          soft_wrap=True)
+    if len(failed) > 5:
+        err_console.print(f"... and {len(failed) - 5} more failures (see --json)")
+    console.print(f"{sum(r.passed for r in results)}/{len(results)} shapes pass CRN bisimulation, covering "
+                  f"{report['reactions']} of {len(crn.reactions)} reactions ({report['seconds']:.1f} s)")
+    if json_out is not None:
+        _write_json(json_out, report)
+    if not report["passed"] or report["reactions"] != len(crn.reactions):
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def gatesim(
+    pil: Path = typer.Argument(..., help="sized domain-level system written by dsd translate --model"),
+    model: Path = typer.Option(..., help="the network (its examples are the inputs)"),
+    examples: Optional[int] = typer.Option(None, help="simulate the first N examples (default all)"),
+    hours: float = typer.Option(48.0, help="simulated time (hours)"),
+    leak: float = typer.Option(0.0, help="leak rate constant of every gate (/nM/s; 1e-9 is typical)"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write the results as JSON"),
+):
+    """Simulate the gate-level system (nM, s) on the model's examples; compare with the network."""
+    from crn.textformat import parse_crn
+    from dsd.dna import gate_report, scheme_from_header
+    from dsd.pil import parse_pil, pil_header
+
+    if not pil.is_file():
+        raise FileNotFoundError(f"PIL file {pil} does not exist")
+    text = pil.read_text()
+    header = pil_header(text)
+    if "unit_nM" not in header:
+        raise ValueError(f"{pil} is not sized (no #| unit_nM); write it with dsd translate --model")
+    sch = scheme_from_header(header)
+    system, _, crn_text = parse_pil(text, str(pil), sch.species_of_strands)
+    if not crn_text:
+        raise ValueError(f"{pil} does not embed its formal CRN (#> lines); write it with dsd translate")
+    crn = parse_crn(crn_text, f"{pil} (embedded CRN)")
+    network, x = _model_inputs(model, crn)
+    if examples is not None:
+        x = x[:examples]
+    with err_console.status(f"simulating the gates for {len(x)} examples, {hours:g} h"):
+        report, _ = gate_report(crn, system, sch, float(header["unit_nM"]), x, network.forward(x),
+                                leak_per_nM_s=leak, hours=hours)
+    console.print(f"{report['argmax_match']}/{report['examples']} examples: gate-level argmax equals the network; "
+                  f"max |gates - network| = {report['max_abs_error']:.2e}; decided after "
+                  f"{report['hours_to_converge']:.2f} h; {report['seconds']:.1f} s")
+    if json_out is not None:
+        _write_json(json_out, report)
+
+
 # --- build ----------------------------------------------------------------------------------------
 @app.command()
 @_user_errors

@@ -8,6 +8,7 @@ the pipeline trusts the spec.
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,6 +71,21 @@ class SimulationSpec:
 
 
 @dataclass(frozen=True)
+class DSDSpec:
+    enabled: bool = True  # translate, verify and simulate the gates (false: stop at the CRN)
+    scheme: str = "soloveichik2010"
+    toehold_nt: int = 6
+    long_nt: int = 15
+    history_nt: int = 15
+    unit_nM: float = 10.0  # 1 formal unit of concentration, in nM
+    safety: float = 2.0  # gate/fuel concentration = firing bound x safety x unit_nM
+    leak_per_nM_s: float = 0.0  # leak rate constant of every gate (1e-9 /nM/s is typical)
+    verify: bool = True  # Peppercorn enumeration + crnverifier bisimulation, one check per shape
+    hours: float = 48.0  # gate-level simulated time
+    examples: int | None = None  # gate-level examples (None: those of the formal simulation)
+
+
+@dataclass(frozen=True)
 class BuildSpec:
     name: str
     seed: int = 0
@@ -78,6 +94,7 @@ class BuildSpec:
     training: TrainingSpec = field(default_factory=TrainingSpec)
     crn: CRNSpec = field(default_factory=CRNSpec)
     simulation: SimulationSpec = field(default_factory=SimulationSpec)
+    dsd: DSDSpec = field(default_factory=DSDSpec)
     base_dir: str = "."  # folder relative paths in the spec are resolved against
 
     def resolve(self, path: str | None) -> Path | None:
@@ -98,6 +115,9 @@ class BuildSpec:
 # --- validation ---------------------------------------------------------------------------------
 
 
+_YAML11_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
+
+
 def _type_name(value: Any) -> str:
     return type(value).__name__ if value is not None else "null"
 
@@ -112,6 +132,8 @@ def _check_int(where: str, value: Any, minimum: int | None = None) -> int:
 
 def _check_float(where: str, value: Any, minimum: float | None = None, strict: bool = False,
                  maximum: float | None = None) -> float:
+    if isinstance(value, str) and _YAML11_EXPONENT.match(value.strip()):
+        value = float(value)  # PyYAML (YAML 1.1) reads 1e-9 as a string; users mean the number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SpecError(f"{where}: expected a number, got {value!r} ({_type_name(value)})")
     value = float(value)
@@ -242,7 +264,38 @@ def _simulation(raw: Any) -> SimulationSpec:
     return SimulationSpec(**out)
 
 
-TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation"}
+def _dsd(raw: Any) -> DSDSpec:
+    from dsd.schemes import SCHEMES
+
+    d = _section("dsd", raw, set(DSDSpec.__dataclass_fields__))
+    out: dict[str, Any] = {}
+    for k in ("enabled", "verify"):
+        if k in d:
+            out[k] = _check_bool(f"dsd.{k}", d[k])
+    if "scheme" in d:
+        out["scheme"] = _check_str("dsd.scheme", d["scheme"], tuple(sorted(SCHEMES)))
+    if "toehold_nt" in d:
+        out["toehold_nt"] = _check_int("dsd.toehold_nt", d["toehold_nt"], 4)
+    for k in ("long_nt", "history_nt"):
+        if k in d:
+            out[k] = _check_int(f"dsd.{k}", d[k], 1)
+    toehold = out.get("toehold_nt", DSDSpec.toehold_nt)
+    if out.get("long_nt", DSDSpec.long_nt) <= toehold:
+        raise SpecError(f"dsd.long_nt: a long domain ({out.get('long_nt', DSDSpec.long_nt)} nt) must be longer "
+                        f"than a toehold ({toehold} nt)")
+    for k in ("unit_nM", "hours"):
+        if k in d:
+            out[k] = _check_float(f"dsd.{k}", d[k], 0.0, strict=True)
+    if "safety" in d:
+        out["safety"] = _check_float("dsd.safety", d["safety"], 1.0)
+    if "leak_per_nM_s" in d:
+        out["leak_per_nM_s"] = _check_float("dsd.leak_per_nM_s", d["leak_per_nM_s"], 0.0)
+    if d.get("examples") is not None:
+        out["examples"] = _check_int("dsd.examples", d["examples"], 1)
+    return DSDSpec(**out)
+
+
+TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd"}
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -284,6 +337,7 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         training=_training(raw.get("training")),
         crn=crn,
         simulation=_simulation(raw.get("simulation")),
+        dsd=_dsd(raw.get("dsd")),
         base_dir=str(base),
     )
 

@@ -29,17 +29,22 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     first = run_build(parse_spec(SMALL_IRIS), out)
     names = {p.name for p in out.iterdir()}
     assert {"model.npz", "model.json", "crn.txt", "crn_reduced.txt", "crn_formal.txt", "crn.sbml",
-            "simulation.json", "build.json"} <= names
+            "simulation.json", "system.pil", "dsd.json", "verification.json", "gatesim.json", "build.json"} <= names
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
     assert read_crn(out / "crn.txt").stats()["reactions"] == 40
     assert read_crn(out / "crn_reduced.txt").stats()["reactions"] == 16
     build = json.loads((out / "build.json").read_text())
     assert build["stages"]["crn"]["reduced_stats"]["bimolecular"] == 8
     assert build["stages"]["simulate"]["examples"] == 40
+    assert build["stages"]["gatesim"]["examples"] == 40 and build["stages"]["verify"]["reactions"] == 16
+    dna = json.loads((out / "dsd.json").read_text())
+    assert set(dna["forms"]) == {"unreduced", "reduced", "formal", "reduced_fanout4"}
+    assert dna["forms"]["unreduced"]["nucleotides"] > dna["forms"]["reduced"]["nucleotides"] > 0
+    assert dna["sizing"]["bound_total"] > 0 and dna["total_nM_by_role"]["gate"] > 0
     assert all(c["pass"] for c in build["checks"]), build["checks"]
     assert first.reused == []
     second = run_build(parse_spec(SMALL_IRIS), out)
-    assert second.reused == ["network"]
+    assert second.reused == ["network", "verify"]
     assert (out / "model.npz").read_bytes() == (tmp_path / "build" / "iris-small" / "model.npz").read_bytes()
 
 
@@ -66,7 +71,8 @@ def test_custom_crn_build(tmp_path):
     out = tmp_path / "out"
     run_build(load_spec(spec_file), out)
     assert read_crn(out / "crn_formal.txt") == read_crn(crn)
-    assert not (out / "simulation.json").exists()
+    assert not (out / "simulation.json").exists() and not (out / "gatesim.json").exists()
+    assert "A + B -> C" in json.loads((out / "verification.json").read_text())["modules"][0]["shape"]
 
 
 def test_cli_build_bad_spec_leaves_nothing(tmp_path):

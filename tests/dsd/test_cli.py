@@ -98,3 +98,50 @@ def test_simulate_checks_the_model_matches_the_crn(tmp_path):
     crn = tmp_path / "crn.txt"
     assert dsd("compile", reference("heart"), "--out", crn).returncode == 0
     assert_one_line_error(dsd("simulate", crn, "--model", reference("iris-icml")), "inputs")
+
+
+def test_translate_verify_gatesim_on_the_heart_reference(tmp_path):
+    model = reference("heart")
+    crn, pil = tmp_path / "heart.txt", tmp_path / "heart.pil"
+    assert dsd("compile", model, "--out", crn, "--reduce").returncode == 0
+    proc = dsd("translate", crn, "--out", pil, "--model", model, "--json", tmp_path / "t.json")
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads((tmp_path / "t.json").read_text())
+    assert {"complexes", "strands", "domains", "nucleotides"} <= set(counts)
+    assert counts["complexes"] == 46 and counts["sizing"]["unit_nM"] == 10.0
+    assert "46 complexes" in proc.stdout
+    proc = dsd("verify", pil, "--crn", crn, "--json", tmp_path / "v.json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "v.json").read_text())
+    assert report["passed"] and report["shapes"] == 5 and report["reactions"] == 12
+    proc = dsd("gatesim", pil, "--model", model, "--examples", "30", "--hours", "24", "--json", tmp_path / "g.json")
+    assert proc.returncode == 0, proc.stderr
+    g = json.loads((tmp_path / "g.json").read_text())
+    assert {"examples", "argmax_match", "max_abs_error", "hours_to_converge", "seconds"} <= set(g)
+    assert g["examples"] == 30 and g["argmax_match"] >= 29
+
+
+def test_verify_fails_on_a_tampered_system_and_names_the_reaction(tmp_path):
+    crn = tmp_path / "c.txt"
+    crn.write_text("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> Yp + Z\nXn + Z -> Yn\n")
+    pil = tmp_path / "c.pil"
+    assert dsd("translate", crn, "--out", pil, "--input-range", "-1", "1").returncode == 0
+    text = pil.read_text()
+    line = next(l for l in text.splitlines() if l.startswith("T_r0 = "))
+    tampered = line.replace("r0g1( t_Z( d_Z u_Z + ) ) ", "")  # the translator loses its Z strand
+    assert tampered != line
+    pil.write_text(text.replace(line, tampered))
+    proc = dsd("verify", pil, "--crn", crn)
+    assert proc.returncode == 1
+    assert "reaction 0" in proc.stderr and "T_r0" in proc.stderr
+
+
+def test_dna_commands_report_user_errors_in_one_line(tmp_path):
+    crn = tmp_path / "c.txt"
+    crn.write_text("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> Yp\n")
+    assert_one_line_error(dsd("verify", tmp_path / "none.pil", "--crn", crn), "none.pil")
+    assert_one_line_error(dsd("translate", crn, "--out", tmp_path / "s.pil", "--scheme", "nope"), "unknown scheme")
+    pil = tmp_path / "s.pil"
+    assert dsd("translate", crn, "--out", pil).returncode == 0  # unsized
+    model = reference("iris-icml")
+    assert_one_line_error(dsd("gatesim", pil, "--model", model), "not sized")

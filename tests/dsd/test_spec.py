@@ -36,6 +36,11 @@ def test_shipped_iris_spec_is_valid():
         ("name: x\ndataset:\n  name: mnist\n  path: nowhere\n", r"dataset\.path: MNIST folder not found.*download"),
         ("name: x\ncrn:\n  fanout_limit: 1\n", r"crn\.fanout_limit: expected an integer >= 2"),
         ("seed: 1\n", r"name: required"),
+        ("name: x\ndsd:\n  scheme: qian2099\n", r"dsd\.scheme: unknown value 'qian2099'.*soloveichik2010"),
+        ("name: x\ndsd:\n  toehold_nt: 20\n", r"dsd\.long_nt: a long domain \(15 nt\) must be longer"),
+        ("name: x\ndsd:\n  leak_per_nM_s: -1e-9\n", r"dsd\.leak_per_nM_s: negative"),
+        ("name: x\ndsd:\n  unit_nM: 0\n", r"dsd\.unit_nM: out of range"),
+        ("name: x\ndsd:\n  sheme: x\n", r"dsd\.sheme: unknown key"),
         ("name: x\ncrn: [1, 2\n", r"malformed YAML"),
         ("- just\n- a list\n", r"expected a mapping"),
     ],
@@ -45,6 +50,12 @@ def test_bad_specs_name_the_field(tmp_path, text, message):
     with pytest.raises(SpecError, match=message) as info:
         load_spec(path)
     assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+def test_exponent_numbers_are_numbers(tmp_path):
+    # PyYAML reads "1e-9" (no dot) as a string; the spec takes it as the number the user meant
+    spec = load_spec(write(tmp_path, "name: x\ndsd:\n  leak_per_nM_s: 1e-9\n  unit_nM: 1E+1\n"))
+    assert spec.dsd.leak_per_nM_s == 1e-9 and spec.dsd.unit_nM == 10.0
 
 
 def test_missing_spec_file(tmp_path):

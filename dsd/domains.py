@@ -1,0 +1,142 @@
+"""The domain-level model of a DNA strand-displacement system.
+
+Domains are named stretches of sequence (``toehold``, ``long`` or ``history``) with a length in
+nucleotides; ``x*`` is the complement of ``x``. A strand is a 5'->3' list of domain names. A
+complex is written in kernel notation (``a( b c + ) d*``: ``a(`` opens a duplex closed by the
+matching ``)``, which stands for ``a*`` on the later strand; ``+`` separates strands) and tagged
+with its role: ``signal | fuel | gate | helper | waste | reporter``. Plain objects, no registries.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from dataclasses import dataclass, field, replace
+
+KINDS = ("toehold", "long", "history")
+ROLES = ("signal", "fuel", "gate", "helper", "waste", "reporter")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain: ``name`` (no ``*``), ``length`` in nt, ``kind`` toehold | long | history."""
+
+    name: str
+    length: int
+    kind: str
+
+    def __post_init__(self) -> None:
+        if not NAME.match(self.name):
+            raise ValueError(f"domain name {self.name!r} must match [A-Za-z_][A-Za-z0-9_]*")
+        if self.kind not in KINDS:
+            raise ValueError(f"domain {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.length < 1:
+            raise ValueError(f"domain {self.name}: length must be >= 1 nt, got {self.length}")
+
+
+def complement(name: str) -> str:
+    """``x`` <-> ``x*``."""
+    return name[:-1] if name.endswith("*") else name + "*"
+
+
+def parse_kernel(kernel: str) -> tuple[tuple[str, ...], ...]:
+    """The strands (5'->3' domain names, ``*`` for complements) of a kernel-notation complex.
+
+    >>> parse_kernel("a( b c + ) d*")
+    (('a', 'b', 'c'), ('a*', 'd*'))
+    """
+    strands: list[list[str]] = [[]]
+    stack: list[str] = []
+    for token in kernel.replace("(", "( ").split():
+        if token == "+":
+            strands.append([])
+        elif token == ")":
+            if not stack:
+                raise ValueError(f"unbalanced ')' in kernel {kernel!r}")
+            strands[-1].append(complement(stack.pop()))
+        elif token.endswith("("):
+            name = token[:-1]
+            stack.append(name)
+            strands[-1].append(name)
+        else:
+            strands[-1].append(token)
+    if stack:
+        raise ValueError(f"unclosed '(' in kernel {kernel!r}")
+    if any(not s for s in strands):
+        raise ValueError(f"empty strand in kernel {kernel!r}")
+    return tuple(tuple(s) for s in strands)
+
+
+@dataclass(frozen=True)
+class Complex:
+    """A complex in kernel notation, its role and its initial concentration in nM (0: none added)."""
+
+    name: str
+    kernel: str
+    role: str
+    conc_nM: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"complex {self.name}: role must be one of {ROLES}, got {self.role!r}")
+        if self.conc_nM < 0:
+            raise ValueError(f"complex {self.name}: negative concentration {self.conc_nM} nM")
+        parse_kernel(self.kernel)
+
+    @cached_property
+    def strands(self) -> tuple[tuple[str, ...], ...]:
+        return parse_kernel(self.kernel)
+
+
+@dataclass
+class DomainSystem:
+    """Domains, and the complexes a tube starts with (fuels, gates, helpers, signals).
+
+    ``species_of`` maps each signal complex to the formal species it stands for; ``reaction_of``
+    maps each gate, fuel and helper complex to the index of the formal reaction it implements.
+    """
+
+    domains: dict[str, Domain] = field(default_factory=dict)
+    complexes: list[Complex] = field(default_factory=list)
+    species_of: dict[str, str] = field(default_factory=dict)
+    reaction_of: dict[str, int] = field(default_factory=dict)
+
+    def with_concentrations(self, conc_nM: dict[str, float]) -> "DomainSystem":
+        """A copy whose complexes named in ``conc_nM`` get that initial concentration (nM)."""
+        complexes = [replace(c, conc_nM=float(conc_nM.get(c.name, c.conc_nM))) for c in self.complexes]
+        return DomainSystem(dict(self.domains), complexes, dict(self.species_of), dict(self.reaction_of))
+
+    def add_domain(self, name: str, length: int, kind: str) -> str:
+        old = self.domains.get(name)
+        if old is not None and (old.length, old.kind) != (length, kind):
+            raise ValueError(f"domain {name} redefined as {kind} {length} nt (was {old.kind} {old.length} nt)")
+        self.domains[name] = Domain(name, length, kind)
+        return name
+
+    def add(self, cx: Complex) -> Complex:
+        unknown = {d.rstrip("*") for s in cx.strands for d in s if d.rstrip("*") not in self.domains}
+        if unknown:
+            raise ValueError(f"complex {cx.name} uses undefined domains {sorted(unknown)}")
+        self.complexes.append(cx)
+        return cx
+
+    def strands(self) -> list[tuple[str, ...]]:
+        """Distinct strands (as domain tuples), in first-seen order."""
+        seen: dict[tuple[str, ...], None] = {}
+        for cx in self.complexes:
+            for s in cx.strands:
+                seen.setdefault(s)
+        return list(seen)
+
+    def counts(self) -> dict[str, int]:
+        """What there is to order and design: complexes, distinct strands, distinct domains used,
+        and nucleotides (sum of domain lengths over distinct strands)."""
+        strands = self.strands()
+        used = {d.rstrip("*") for s in strands for d in s}
+        return {
+            "complexes": len(self.complexes),
+            "strands": len(strands),
+            "domains": len(used),
+            "nucleotides": sum(self.domains[d.rstrip("*")].length for s in strands for d in s),
+        }

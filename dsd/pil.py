@@ -1,0 +1,102 @@
+"""Read and write a DomainSystem as PIL (Peppercorn's input language), readable by Peppercorn
+and Nuskell.
+
+What we write is plain PIL (``length`` lines, ``name = kernel [@initial C nM]`` lines) plus
+comments that Peppercorn ignores and we read back: each domain's kind and each complex's role
+after ``#``, and a header of ``#| key: value`` lines (scheme, options, unit_nM) followed by the
+formal CRN it implements as ``#> `` lines, so a ``system.pil`` is self-contained.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dsd.domains import Complex, DomainSystem
+
+_LENGTH = re.compile(r"length\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*(?:#\s*(\w+))?\s*\Z")
+_COMPLEX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^@#]+?)\s*(?:@\s*initial\s+([0-9.eE+-]+)\s*nM)?\s*"
+                      r"(?:#\s*(\w+))?\s*\Z")
+_REACTION_OF = re.compile(r"_r(\d+)\Z")
+
+
+class PILSyntaxError(ValueError):
+    """A line of a PIL file we cannot read (the message names file and line)."""
+
+
+def format_pil(system: DomainSystem, header: dict[str, str] | None = None, crn_text: str | None = None) -> str:
+    """PIL text: one ``length`` line per domain, one line per complex (``@initial C nM`` when C > 0)."""
+    lines = [f"#| {k}: {v}" for k, v in (header or {}).items()]
+    if crn_text:
+        lines += [f"#> {line}" for line in crn_text.rstrip("\n").splitlines()]
+    lines.append(f"# Domains ({len(system.domains)})")
+    lines += [f"length {d.name} = {d.length}  # {d.kind}" for d in system.domains.values()]
+    lines.append(f"# Complexes ({len(system.complexes)})")
+    for cx in system.complexes:
+        conc = f" @initial {cx.conc_nM:.6g} nM" if cx.conc_nM > 0 else ""
+        lines.append(f"{cx.name} = {cx.kernel}{conc}  # {cx.role}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_pil(text: str, source: str = "<pil>", species_of_strands=None):
+    """(system, header dict, embedded CRN text) from PIL text written by :func:`format_pil`.
+
+    Complexes without a role comment are ``signal`` when ``species_of_strands`` recognises them,
+    else ``fuel``. Gate/fuel/helper names ending in ``_r{i}`` belong to formal reaction ``i``."""
+    system = DomainSystem()
+    header: dict[str, str] = {}
+    crn_lines: list[str] = []
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        try:
+            if line.startswith("#|"):
+                key, _, value = line[2:].partition(":")
+                header[key.strip()] = value.strip()
+            elif line.startswith("#>"):
+                crn_lines.append(raw.split("#>", 1)[1][1:] if raw.split("#>", 1)[1].startswith(" ") else "")
+            elif not line or line.startswith("#"):
+                continue
+            elif line.startswith("length "):
+                m = _LENGTH.match(line)
+                if not m:
+                    raise ValueError(f"cannot read domain line {line!r}")
+                system.add_domain(m.group(1), int(m.group(2)), m.group(3) or ("toehold" if int(m.group(2)) < 10 else "long"))
+            else:
+                m = _COMPLEX.match(line)
+                if not m:
+                    raise ValueError(f"cannot read complex line {line!r}")
+                name, kernel, conc, role = m.groups()
+                if role is None:
+                    from dsd.domains import parse_kernel
+
+                    strands = [list(s) for s in parse_kernel(kernel)]
+                    role = "signal" if species_of_strands and species_of_strands(strands) else "fuel"
+                cx = system.add(Complex(name, kernel.strip(), role, float(conc) if conc else 0.0))
+                if role == "signal" and species_of_strands is not None:
+                    species = species_of_strands([list(s) for s in cx.strands])
+                    if species is not None:
+                        system.species_of[name] = species
+                r = _REACTION_OF.search(name)
+                if role in ("gate", "fuel", "helper") and r:
+                    system.reaction_of[name] = int(r.group(1))
+        except ValueError as exc:
+            raise PILSyntaxError(f"{source}:{no}: {exc}") from None
+    return system, header, "\n".join(crn_lines) + ("\n" if crn_lines else "")
+
+
+def pil_header(text: str) -> dict[str, str]:
+    """Just the ``#| key: value`` header at the top of a PIL text (cheap for large files)."""
+    header = {}
+    for line in text.splitlines():
+        if not line.startswith("#|"):
+            break
+        key, _, value = line[2:].partition(":")
+        header[key.strip()] = value.strip()
+    return header
+
+
+def read_pil(path: str | Path, species_of_strands=None):
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"PIL file {path} does not exist")
+    return parse_pil(path.read_text(), str(path), species_of_strands)

@@ -1,0 +1,144 @@
+"""Soloveichik, Seelig, Winfree (PNAS 2010), "DNA as a universal substrate for chemical kinetics".
+
+A formal species X is any strand ``h tX dX uX`` (a history domain ``h`` that differs with the
+strand's origin, a toehold ``tX``, a long domain ``dX`` and a second toehold ``uX``). Kernels
+(DESIGN §4):
+
+* ``A -> P1 + ... + Pn``: gate ``dA( uA( g1 tP1 ... gn tPn + ) ) tA*`` releases the top strand
+  when A binds ``tA*``; translator ``g1( tP1( dP1 uP1 + ... gn( tPn( dPn uPn + ) ) ) ) uA*`` takes
+  it on ``uA*`` and releases every product strand ``gi tPi dPi uPi``.
+* ``A + B -> P...``: gate ``L = dA( uA( tB( + dB( uB( g1 tP1 ... + ) ) ) ) ) tA*`` with the backward
+  strand ``dA uA tB`` (A binds reversibly; B then releases the output strand), and the translator
+  on ``uB*`` as above.
+
+History domains ``r{i}g{k}`` are unique to reaction ``i`` and product molecule ``k``; species
+with an initial concentration are strands with history ``h_{X}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crn.model import Reaction
+from dsd.domains import Complex, DomainSystem
+
+
+@dataclass(frozen=True)
+class Soloveichik2010:
+    toehold_nt: int = 6
+    long_nt: int = 15
+    history_nt: int = 15
+    name: str = "soloveichik2010"
+
+    def _species_domains(self, system: DomainSystem, x: str) -> tuple[str, str, str]:
+        return (
+            system.add_domain(f"t_{x}", self.toehold_nt, "toehold"),
+            system.add_domain(f"d_{x}", self.long_nt, "long"),
+            system.add_domain(f"u_{x}", self.toehold_nt, "toehold"),
+        )
+
+    def signal_kernel(self, system: DomainSystem, species: str, history: str) -> str:
+        """Kernel of the signal strand of ``species`` with history domain ``history``."""
+        system.add_domain(history, self.history_nt, "history")
+        t, d, u = self._species_domains(system, species)
+        return f"{history} {t} {d} {u}"
+
+    def signal(self, system: DomainSystem, species: str, conc_nM: float = 0.0) -> Complex:
+        """The free-standing signal strand added to the tube for ``species``."""
+        cx = Complex(f"S_{species}", self.signal_kernel(system, species, f"h_{species}"), "signal", conc_nM)
+        system.species_of[cx.name] = species
+        return system.add(cx)
+
+    def species_of_strands(self, strands) -> str | None:
+        """The formal species a complex (list of strands, each a tuple of domain names) stands for:
+        a lone strand ``h t_X d_X u_X`` (any history ``h``) is X; anything else is None."""
+        if len(strands) != 1 or len(strands[0]) != 4:
+            return None
+        _, t, d, u = strands[0]
+        if t.startswith("t_") and d == "d_" + t[2:] and u == "u_" + t[2:]:
+            return t[2:]
+        return None
+
+    def mechanism(self, reaction: Reaction, index: int, rate_per_nM_s) -> list[Reaction]:
+        """The gate-level reactions of formal reaction ``index``, in nM and s.
+
+        Species: formal species by their formal names (every signal strand of X, whatever its
+        history, is X), the complexes ``gates`` makes (``G_r{i}``, ``L_r{i}``, ``B_r{i}``,
+        ``T_r{i}``) and intermediates ``O_r{i}`` (a gate's released output strand) and ``H_r{i}``
+        (L with A bound). Each toehold-mediated displacement is one second-order step with the
+        rate ``rate_per_nM_s(toehold_nt)``; wastes are left out (they react with nothing).
+
+        * ``A + G -> O``; ``O + T -> products`` (toeholds tA, then uA).
+        * ``A + L -> H + B_r`` and back ``H + B_r -> A + L`` (the backward strand re-binds the
+          toehold tB that A exposed), ``H + B -> O``, ``O + T -> products``.
+        """
+        k_t = rate_per_nM_s(self.toehold_nt)
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        products = list(reaction.products)
+        out = f"O_r{index}"
+        release = [Reaction([(out, 1), (f"T_r{index}", 1)], products, k_t)] if products else []
+        if len(reactants) == 1:
+            gate_products = [(out, 1)] if products else []
+            return [Reaction([(reactants[0], 1), (f"G_r{index}", 1)], gate_products, k_t)] + release
+        a, b = reactants
+        held = f"H_r{index}"
+        return [
+            Reaction([(a, 1), (f"L_r{index}", 1)], [(held, 1), (f"B_r{index}", 1)], k_t),
+            Reaction([(held, 1), (f"B_r{index}", 1)], [(a, 1), (f"L_r{index}", 1)], k_t),
+            Reaction([(held, 1), (b, 1)], [(out, 1)] if products else [], k_t),
+        ] + release
+
+    def leaks(self, reaction: Reaction, index: int, leak_per_nM_s: float) -> list[Reaction]:
+        """Leak: the gate's output strand escapes into its translator without any input
+        (``G + T -> products`` or ``L + T -> products``), the fuel-fuel leak that dominates
+        these schemes. Returns [] for reactions without products or when the rate is 0."""
+        if leak_per_nM_s <= 0 or not reaction.products:
+            return []
+        n_in = sum(n for _, n in reaction.reactants)
+        gate = f"G_r{index}" if n_in == 1 else f"L_r{index}"
+        return [Reaction([(gate, 1), (f"T_r{index}", 1)], list(reaction.products), leak_per_nM_s)]
+
+    def _translator(self, system: DomainSystem, index: int, products: list[str], toehold: str) -> str:
+        parts = []
+        for k, p in enumerate(products):
+            g = system.add_domain(f"r{index}g{k}", self.history_nt, "history")
+            t, d, u = self._species_domains(system, p)
+            parts.append((g, t, d, u))
+        inner = ""
+        for g, t, d, u in reversed(parts):
+            inner = f"{g}( {t}( {d} {u} + {inner}) ) " if inner else f"{g}( {t}( {d} {u} + ) ) "
+        return f"{inner}{toehold}*"
+
+    def gates(self, system: DomainSystem, reaction: Reaction, index: int, conc_nM: float = 0.0) -> list[Complex]:
+        """Fuel complexes implementing ``reaction`` (the ``index``-th of its CRN)."""
+        products = [s for s, n in reaction.products for _ in range(n)]
+        histories = [f"r{index}g{k}" for k in range(len(products))]
+        for h in histories:
+            system.add_domain(h, self.history_nt, "history")
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        out_tail = " ".join(f"{h} {self._species_domains(system, p)[0]}" for h, p in zip(histories, products))
+        made = []
+        if len(reactants) == 1:
+            (a,) = reactants
+            ta, da, ua = self._species_domains(system, a)
+            made.append(Complex(f"G_r{index}", f"{da}( {ua}( {out_tail} + ) ) {ta}*".replace("(  +", "( +"),
+                                "gate", conc_nM))
+            last = ua
+        elif len(reactants) == 2 and reactants[0] != reactants[1]:
+            a, b = reactants
+            ta, da, ua = self._species_domains(system, a)
+            tb, db, ub = self._species_domains(system, b)
+            made.append(Complex(f"L_r{index}", f"{da}( {ua}( {tb}( + {db}( {ub}( {out_tail} + ) ) ) ) ) {ta}*"
+                                .replace("(  +", "( +"), "gate", conc_nM))
+            made.append(Complex(f"B_r{index}", f"{da} {ua} {tb}", "helper", conc_nM))
+            last = ub
+        else:
+            raise ValueError(
+                f"{self.name} implements uni- and bimolecular reactions with distinct reactants; "
+                f"reaction {index} has reactants {reactants}"
+            )
+        if products:
+            made.append(Complex(f"T_r{index}", self._translator(system, index, products, last), "fuel", conc_nM))
+        for cx in made:
+            system.add(cx)
+        return made

@@ -1,0 +1,129 @@
+"""Gate and fuel concentrations from bounds on how much each formal reaction can fire.
+
+A gate complex is used up once per firing of its reaction, so a reaction needs at least as much
+of each of its gates, fuels and helpers as it can fire. :func:`firing_bounds` bounds that over
+a whole box of inputs (not just the examples at hand) by interval propagation through the
+feed-forward CRN: the most of a species there can ever be is its initial amount at the box's
+worst corner plus what producers can make at most, and a reaction fires at most the smallest of
+(most of its reactant) / (stoichiometry) over its reactants. Every species of a compiled CRN is
+consumed by at most one reaction, so this is a sound upper bound (it is exact for the fan-out
+reactions and may be loose for the bimolecular ReLU reactions).
+
+Concentrations: 1 formal unit = ``unit_nM`` nM; each gate/fuel/helper of reaction ``r`` is added
+at ``bound[r] * safety * unit_nM`` nM; a species with an initial value (a bias) is added as signal
+strand at ``init * unit_nM`` nM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from crn.feedforward import NotFeedForward, fire_to_completion, reaction_order
+from crn.model import CRN
+from crn.simulate import encode_inputs
+from dsd.domains import DomainSystem
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Per-reaction firing bounds (formal units) and the concentrations they give (nM)."""
+
+    unit_nM: float
+    safety: float
+    input_low: np.ndarray  # (n_inputs,) formal units
+    input_high: np.ndarray
+    bound: np.ndarray  # (n_reactions,) upper bound of each reaction's extent over the input box
+    observed: np.ndarray | None  # (n_reactions,) largest extent over the examples checked, if any
+
+    def gate_nM(self, reaction: int) -> float:
+        """Concentration (nM) of each gate, fuel and helper complex of ``reaction``."""
+        return float(self.bound[reaction] * self.safety * self.unit_nM)
+
+    def summary(self) -> dict:
+        out = {
+            "unit_nM": self.unit_nM,
+            "safety": self.safety,
+            "input_low": self.input_low.tolist(),
+            "input_high": self.input_high.tolist(),
+            "bound_total": float(self.bound.sum()),
+            "bound_max": float(self.bound.max(initial=0.0)),
+        }
+        if self.observed is not None:
+            used = self.bound > 0
+            slack = self.bound[used] / np.maximum(self.observed[used], 1e-12)
+            out["observed_max"] = float(self.observed.max(initial=0.0))
+            out["bound_over_observed_median"] = float(np.median(slack)) if slack.size else 0.0
+        return out
+
+
+def max_initial(crn: CRN, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Largest initial concentration of each species (``crn.species`` order) over the input box.
+
+    Every input encoding is monotone in each input separately, so the largest value of each
+    species is reached at the box's low or high corner."""
+    low = np.asarray(low, float).reshape(1, -1)
+    high = np.asarray(high, float).reshape(1, -1)
+    if np.any(low > high):
+        k = int(np.argmax(low > high))
+        raise ValueError(f"input range of input {k}: low {low[0, k]:g} > high {high[0, k]:g}")
+    return np.maximum(encode_inputs(crn, low), encode_inputs(crn, high))[0]
+
+
+def firing_bounds(crn: CRN, initial_max: np.ndarray) -> np.ndarray:
+    """Upper bound of each reaction's extent (formal units) when each species starts at most at
+    ``initial_max`` (``crn.species`` order). Raises NotFeedForward for CRNs it cannot bound."""
+    index = {s: i for i, s in enumerate(crn.species)}
+    most = np.array(initial_max, dtype=float, copy=True)
+    bound = np.zeros(len(crn.reactions))
+    for i in reaction_order(crn):
+        r = crn.reactions[i]
+        bound[i] = min(most[index[s]] / n for s, n in r.reactants) if r.reactants else np.inf
+        for s, n in r.products:
+            most[index[s]] += n * bound[i]
+    if not np.all(np.isfinite(bound)):
+        raise NotFeedForward("a reaction without reactants fires without bound")
+    return bound
+
+
+def size_reactions(crn: CRN, input_low, input_high, *, safety: float = 2.0, unit_nM: float = 10.0,
+                   examples: np.ndarray | None = None) -> Sizing:
+    """Bounds for the input box [input_low, input_high] (formal units, one value per input or a
+    scalar for all), and, if ``examples`` (n, n_inputs) are given, the extents they really reach."""
+    if safety < 1:
+        raise ValueError(f"safety factor must be >= 1, got {safety:g}")
+    if unit_nM <= 0:
+        raise ValueError(f"unit_nM must be > 0, got {unit_nM:g}")
+    n_in = len(crn.inputs)
+    low = np.broadcast_to(np.asarray(input_low, float), (n_in,)).copy()
+    high = np.broadcast_to(np.asarray(input_high, float), (n_in,)).copy()
+    bound = firing_bounds(crn, max_initial(crn, low, high))
+    observed = None
+    if examples is not None:
+        _, extents = fire_to_completion(crn, encode_inputs(crn, examples))
+        observed = extents.max(axis=0)
+        if np.any(observed > bound * (1 + 1e-9) + 1e-12):
+            raise AssertionError("an example fires a reaction beyond its bound: the inputs lie outside the box")
+    return Sizing(unit_nM, safety, low, high, bound, observed)
+
+
+def sized_system(system: DomainSystem, crn: CRN, sizing: Sizing) -> DomainSystem:
+    """``system`` with concentrations: gates/fuels/helpers from ``sizing``, bias signal strands at
+    ``init * unit_nM`` (input signal strands stay at 0; they are added per example)."""
+    conc = {name: sizing.gate_nM(r) for name, r in system.reaction_of.items()}
+    for name, species in system.species_of.items():
+        conc[name] = crn.init.get(species, 0.0) * sizing.unit_nM
+    return system.with_concentrations(conc)
+
+
+def complex_totals(system: DomainSystem) -> dict[str, float]:
+    """Total concentration (nM) per complex role (gate, fuel, helper, signal, ...)."""
+    totals: dict[str, float] = {}
+    for cx in system.complexes:
+        totals[cx.role] = totals.get(cx.role, 0.0) + cx.conc_nM
+    return totals
+
+
+__all__ = ["Sizing", "max_initial", "firing_bounds", "size_reactions", "sized_system", "complex_totals",
+           "NotFeedForward"]

@@ -1,0 +1,215 @@
+"""Verification of a translated system against its formal CRN: Peppercorn enumerates what the
+strands do; crnverifier checks CRN bisimulation, one module per distinct reaction *shape*.
+
+Two reactions have the same shape when renaming species maps one onto the other (same number of
+reactants, same product multiplicities, same reuse of species); the scheme's gates for them are
+then identical up to domain names, so one verified module covers every reaction of its shape.
+
+In a module, fuels, gates and helpers are in excess and drop out of the implementation CRN. A
+signal strand (whatever ``scheme.species_of_strands`` recognises as X, any history) is interpreted
+as the formal species X; a complex that no implementation reaction consumes and that is not a
+signal is waste (interpreted as nothing), so a gate cannot hide a missing product in its waste. Everything else (intermediates)
+is left to the bisimulation search.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from crn.model import CRN, Reaction
+from dsd.domains import Complex, DomainSystem
+from dsd.pil import format_pil
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    shape: str  # the generic reaction, e.g. "A + B -> C + 2 D"
+    reactions: tuple[int, ...]  # indices of the CRN's reactions of this shape
+    passed: bool
+    seconds: float
+    detail: str  # the interpretation found, or why it failed
+
+
+def shape_of(reaction: Reaction) -> Reaction:
+    """The reaction with species renamed A, B, C, ... in order of first appearance."""
+    names: dict[str, str] = {}
+
+    def rename(side):
+        return [(names.setdefault(s, _letter(len(names))), n) for s, n in side]
+
+    return Reaction(rename(reaction.reactants), rename(reaction.products))
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"S{i}"
+
+
+def _text(r: Reaction) -> str:
+    side = lambda xs: " + ".join(s if n == 1 else f"{n} {s}" for s, n in xs) or "0"  # noqa: E731
+    return f"{side(r.reactants)} -> {side(r.products)}"
+
+
+K_SLOW = 0.1
+"""Peppercorn's ``k_slow`` (/s) used here: unimolecular steps slower than this are not enumerated.
+
+Without it, a translator releasing several copies of one species (``A -> 6 B + ...``) carries the
+same toehold ``t_B`` several times and Peppercorn enumerates every remote, mis-registered
+intramolecular toehold pairing among them (6 s for ``A -> 8 B``, minutes for IRIS's fan-outs).
+Those pairings are slower than 0.1 /s in Peppercorn's own rate model and cannot displace anything
+(the neighbouring domains do not match), so leaving them out changes no condensed reaction;
+``A -> 8 B`` then takes 0.2 s. 0.1 /s also sets the release cutoff so that 6-nt toeholds open.
+"""
+
+
+def enumerate_system(system: DomainSystem, excess_nM: float = 100.0, k_slow: float = K_SLOW):
+    """Peppercorn's condensed reactions of ``system`` (fuels at ``excess_nM``, signals at 1 nM).
+
+    Returns (reactions as (reactants, products) name lists, {name: representative complex})."""
+    from peppercornenumerator import enumerate_pil
+    from peppercornenumerator.objects import clear_memory
+
+    present = [c.__class__(c.name, c.kernel, c.role, c.conc_nM or (1.0 if c.role == "signal" else excess_nM))
+               for c in system.complexes]
+    text = format_pil(DomainSystem(system.domains, present, system.species_of))
+    max_strands = max(len(c.strands) for c in system.complexes)
+    clear_memory()  # Peppercorn keeps global registries of domains/complexes: isolate systems
+    try:
+        enum, _ = enumerate_pil(text, detailed=False, condensed=True, max_complex_size=max_strands + 2,
+                               k_slow=k_slow)
+        reactions = [([str(x) for x in r.reactants], [str(x) for x in r.products]) for r in enum.condensed_reactions]
+        complexes = {str(m): m.representative for m in enum.resting_macrostates}
+    finally:
+        clear_memory()
+    return reactions, complexes
+
+
+def verify_reaction(reaction: Reaction, scheme, k_slow: float = K_SLOW, gates: list[Complex] | None = None,
+                    domains: dict | None = None) -> ModuleResult:
+    """Check CRN bisimulation between ``reaction`` and its gates, with a free signal strand per
+    reactant. The gates are the scheme's for the reaction's shape, or ``gates`` (complexes read
+    from a system, with their ``domains``) for ``reaction`` itself."""
+    from crnverifier import crn_bisimulation_test
+
+    start = time.perf_counter()
+    if gates is None:
+        generic = shape_of(reaction)
+        system = DomainSystem()
+        for s, _ in generic.reactants:
+            scheme.signal(system, s)
+        fuels = {c.name for c in scheme.gates(system, generic, 0)}
+    else:
+        generic = reaction
+        domains = domains or {}
+        used = {d.rstrip("*") for cx in gates for strand in cx.strands for d in strand}
+        system = DomainSystem(domains={d: domains[d] for d in used if d in domains})
+        for s, _ in generic.reactants:
+            scheme.signal(system, s)
+        for cx in gates:
+            system.add(cx)
+        fuels = {c.name for c in gates}
+    reactions, complexes = enumerate_system(system, k_slow=k_slow)
+    icrn = []
+    for reactants, products in reactions:
+        r = [x for x in reactants if x not in fuels]
+        p = [x for x in products if x not in fuels]
+        if sorted(r) != sorted(p):
+            icrn.append([r, p])
+    consumed = {x for r, _ in icrn for x in r}
+    formal = {s for s, _ in generic.reactants + generic.products}
+    interpretation: dict[str, list[str]] = {}
+    for name, cx in complexes.items():
+        if name in fuels:
+            continue
+        strands = [tuple(str(d) for d in s) for s in cx.strand_table]
+        species = scheme.species_of_strands(strands)
+        if species is not None and species in formal:
+            interpretation[name] = [species]
+        elif name not in consumed:
+            interpretation[name] = []
+    fcrn = [[[s for s, n in generic.reactants for _ in range(n)], [s for s, n in generic.products for _ in range(n)]]]
+    passed, bisim = crn_bisimulation_test(fcrn, icrn, formals=formal, interpretation=interpretation)
+    detail = (f"interpretation {dict(sorted(bisim.items()))}" if passed
+              else f"no CRN bisimulation between {_text(generic)} and the enumerated gates {icrn}")
+    return ModuleResult(_text(shape_of(reaction)), (), bool(passed), time.perf_counter() - start, detail)
+
+
+def verify_crn(crn: CRN, scheme, k_slow: float = K_SLOW, progress=None, workers: int | None = None
+               ) -> list[ModuleResult]:
+    """One module check per distinct reaction shape of ``crn``; each result lists the reactions
+    (indices) it covers. ``workers`` processes share the shapes (default: one per core)."""
+    by_shape: dict[Reaction, list[int]] = {}
+    for i, r in enumerate(crn.reactions):
+        by_shape.setdefault(shape_of(r), []).append(i)
+    jobs = [(crn.reactions[indices[0]], None, None) for indices in by_shape.values()]
+    return _run_modules(jobs, list(by_shape.values()), scheme, k_slow, progress, workers)
+
+
+def _one_module(job, scheme, k_slow: float) -> ModuleResult:
+    reaction, gates, domains = job
+    return verify_reaction(reaction, scheme, k_slow, gates=gates, domains=domains)
+
+
+def _run_modules(jobs, covers, scheme, k_slow, progress, workers) -> list[ModuleResult]:
+    """Run the module checks, in ``workers`` processes when there are enough of them (each
+    process has its own Peppercorn registry); results in job order."""
+    import os
+
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 2 or 1))
+    if workers == 1:
+        results = []
+        for job in jobs:
+            results.append(_one_module(job, scheme, k_slow))
+            if progress is not None:
+                progress(results[-1])
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_one_module, job, scheme, k_slow) for job in jobs]
+            results = []
+            for f in futures:
+                results.append(f.result())
+                if progress is not None:
+                    progress(results[-1])
+    return [ModuleResult(r.shape, tuple(c), r.passed, r.seconds, r.detail) for r, c in zip(results, covers)]
+
+
+def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW, progress=None,
+                  workers: int | None = None) -> list[ModuleResult]:
+    """Verify a system read from a file against the formal ``crn`` it claims to implement.
+
+    Every formal reaction must have exactly the complexes the scheme makes for it (same kernels
+    and roles, so reactions of one shape are isomorphic); a reaction whose gates differ is a
+    failed result naming it. Then one bisimulation check per shape runs on the file's own gates
+    of the shape's first reaction."""
+    results: list[ModuleResult] = []
+    of_reaction: dict[int, list[Complex]] = {}
+    for cx in system.complexes:
+        if cx.name in system.reaction_of:
+            of_reaction.setdefault(system.reaction_of[cx.name], []).append(cx)
+    extra = sorted(set(of_reaction) - set(range(len(crn.reactions))))
+    if extra:
+        names = [c.name for c in of_reaction[extra[0]]]
+        results.append(ModuleResult("?", tuple(extra), False, 0.0,
+                                    f"complexes {names} belong to reaction {extra[0]}, which the CRN does not have"))
+    by_shape: dict[Reaction, list[int]] = {}
+    for i, r in enumerate(crn.reactions):
+        expected = {(c.name, c.kernel, c.role) for c in scheme.gates(DomainSystem(), r, i)}
+        found = {(c.name, c.kernel, c.role) for c in of_reaction.get(i, [])}
+        if expected != found:
+            diff = sorted(expected ^ found)[0]
+            what = "missing" if diff in expected else "unexpected"
+            results.append(ModuleResult(_text(shape_of(r)), (i,), False, 0.0,
+                                        f"reaction {i} ({_text(r)}): {what} complex {diff[0]} = {diff[1]}"))
+            continue
+        by_shape.setdefault(shape_of(r), []).append(i)
+    covers = list(by_shape.values())
+    jobs = []
+    for indices in covers:
+        gates = of_reaction[indices[0]]
+        used = {d.rstrip("*") for cx in gates for strand in cx.strands for d in strand}
+        jobs.append((crn.reactions[indices[0]], gates, {d: system.domains[d] for d in used if d in system.domains}))
+    return results + _run_modules(jobs, covers, scheme, k_slow, progress, workers)
