@@ -228,6 +228,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     from crn.textformat import format_crn
     from dsd.dna import (form_counts, gate_report, make_scheme, pil_header, system_summary, translate_sized,
                          verification_report)
+    from dsd.kinetics import DEFAULT_LEAK_PER_NM_S
     from dsd.pil import format_pil
     from dsd.verify import verify_crn
 
@@ -255,6 +256,9 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     atomic_write_text(work / "system.pil", format_pil(system, pil_header(scheme, sizing), crn_text))
     summary = {**summary, "scheme": scheme.name, "forms": form_counts(dict(forms), scheme)}
     atomic_write_text(work / "dsd.json", json.dumps(summary, indent=1))
+    for form, c in summary["forms"].items():
+        log(f"  {form:>16}: {c['reactions']:>6} reactions {c['complexes']:>7} complexes {c['strands']:>8} strands "
+            f"{c['nucleotides']:>10} nt")
     result.stages["translate"] = {"seconds": time.perf_counter() - t0,
                                   **{k: summary[k] for k in ("complexes", "strands", "domains", "nucleotides")}}
     log(f"translate: {summary['complexes']} complexes, {summary['strands']} strands, {summary['nucleotides']} nt "
@@ -291,6 +295,13 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
             n = min(n, spec.simulation.examples)
         report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
                                 leak_per_nM_s=d.leak_per_nM_s, hours=d.hours)
+        if d.leak_per_nM_s == 0:
+            # what leak would do, reported next to the ideal run rather than hidden
+            leaky, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
+                                   leak_per_nM_s=DEFAULT_LEAK_PER_NM_S, hours=d.hours)
+            report["with_leak"] = {k: leaky[k] for k in ("leak_per_nM_s", "argmax_match", "max_abs_error",
+                                                         "hours_to_converge", "best_readout_hours",
+                                                         "argmax_match_at_best_readout", "seconds")}
         atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
         result.stages["gatesim"] = {**report, "seconds": time.perf_counter() - t0}
         allowed = n // 100
@@ -303,6 +314,11 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         })
         log(f"gatesim: {report['argmax_match']}/{n} argmax match, {report['hours_to_converge']:.2f} h "
             f"({time.perf_counter() - t0:.1f} s)")
+        if "with_leak" in report:
+            w = report["with_leak"]
+            log(f"gatesim with leak {w['leak_per_nM_s']:g} /nM/s: {w['argmax_match']}/{n} argmax match, "
+                f"max error {w['max_abs_error']:.2g} after {d.hours:g} h; best read-out "
+                f"{w['argmax_match_at_best_readout']}/{n} at {w['best_readout_hours']:.2g} h")
 
 
 def _hash(*parts) -> str:

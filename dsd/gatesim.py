@@ -71,6 +71,12 @@ def compare(sim: GateSimulation, network_outputs: np.ndarray, formal_outputs: np
         "hours_to_settle": float(np.max(sim.settle_hours, initial=0.0)),
         "seconds": sim.seconds,
     }
+    # the best time to read the outputs (matters with leak, which keeps making output after the
+    # computation is done): first grid time of the highest argmax agreement with the network
+    along = (sim.output_trajectories.argmax(axis=2) == np.asarray(network_outputs).argmax(axis=1)[:, None]).sum(axis=0)
+    best = int(np.argmax(along))
+    out["best_readout_hours"] = float(sim.t_hours[best])
+    out["argmax_match_at_best_readout"] = int(along[best])
     if formal_outputs is not None:
         vs_formal = agreement(sim.outputs, formal_outputs)
         out["argmax_match_formal"] = vs_formal["argmax_match"]
