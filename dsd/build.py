@@ -287,8 +287,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         log(f"verify: {'reused' if reused else 'done'}, {report['shapes']} shapes "
             f"({time.perf_counter() - t0:.1f} s)")
 
-    if (sizing is not None and examples is not None and examples.network_outputs is not None
-            and hasattr(scheme, "mechanism")):
+    if sizing is not None and examples is not None and examples.network_outputs is not None:
         t0 = time.perf_counter()
         n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
         if spec.simulation.examples is not None and d.examples is None:

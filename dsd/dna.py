@@ -81,8 +81,6 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
     from dsd.gatesim import compare, simulate_gates
     from dsd.kinetics import gate_crn
 
-    if not hasattr(scheme, "mechanism"):
-        raise ValueError(f"scheme {scheme.name} has no gate-level kinetics yet; use soloveichik2010 for gatesim")
     gates = gate_crn(crn, system, scheme, unit_nM, leak_per_nM_s=leak_per_nM_s)
     sim = simulate_gates(gates, x, unit_nM, t_end_hours=hours)
     try:

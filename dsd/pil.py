@@ -17,7 +17,7 @@ from dsd.domains import Complex, DomainSystem
 _LENGTH = re.compile(r"length\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*(?:#\s*(\w+))?\s*\Z")
 _COMPLEX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^@#]+?)\s*(?:@\s*initial\s+([0-9.eE+-]+)\s*nM)?\s*"
                       r"(?:#\s*(\w+))?\s*\Z")
-_REACTION_OF = re.compile(r"_r(\d+)\Z")
+_REACTION_OF = re.compile(r"_r(\d+)(?:_\d+)?\Z")
 
 
 class PILSyntaxError(ValueError):
@@ -42,7 +42,7 @@ def parse_pil(text: str, source: str = "<pil>", species_of_strands=None):
     """(system, header dict, embedded CRN text) from PIL text written by :func:`format_pil`.
 
     Complexes without a role comment are ``signal`` when ``species_of_strands`` recognises them,
-    else ``fuel``. Gate/fuel/helper names ending in ``_r{i}`` belong to formal reaction ``i``."""
+    else ``fuel``. Gate/fuel/helper names ending in ``_r{i}`` (or ``_r{i}_{k}``) belong to formal reaction ``i``."""
     system = DomainSystem()
     header: dict[str, str] = {}
     crn_lines: list[str] = []

@@ -102,3 +102,30 @@ class Cardelli2011NM:
         for cx in made:
             system.add(cx)
         return made
+
+    def mechanism(self, reaction: Reaction, index: int, rate_per_nM_s) -> list[Reaction]:
+        """The gate-level reactions of formal reaction ``index``, in nM and s.
+
+        Input k (0-based) binds the toehold its predecessor exposed and releases the helper strand
+        ``H_r{i}_{k}``, which can bind back and return the input (the gate is then in state
+        ``G_r{i}_s{k+1}``); after the last input the fuel ``F_r{i}`` binds the gate's own toehold and
+        releases every product. Every step is one toehold-mediated displacement at
+        ``rate_per_nM_s(toehold_nt)``; wastes are left out.
+        """
+        k_t = rate_per_nM_s(self.toehold_nt)
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        state = lambda k: f"G_r{index}" if k == 0 else f"G_r{index}_s{k}"  # noqa: E731
+        steps = []
+        for k, x in enumerate(reactants):
+            helper = f"H_r{index}_{k}"
+            steps.append(Reaction([(x, 1), (state(k), 1)], [(state(k + 1), 1), (helper, 1)], k_t))
+            steps.append(Reaction([(state(k + 1), 1), (helper, 1)], [(x, 1), (state(k), 1)], k_t))
+        steps.append(Reaction([(state(len(reactants)), 1), (f"F_r{index}", 1)], list(reaction.products), k_t))
+        return steps
+
+    def leaks(self, reaction: Reaction, index: int, leak_per_nM_s: float) -> list[Reaction]:
+        """Leak: the fuel releases the products from a gate no input has opened
+        (``G + F -> products``); [] when the rate is 0 or there are no products."""
+        if leak_per_nM_s <= 0 or not reaction.products:
+            return []
+        return [Reaction([(f"G_r{index}", 1), (f"F_r{index}", 1)], list(reaction.products), leak_per_nM_s)]

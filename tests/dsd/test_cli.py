@@ -100,16 +100,17 @@ def test_simulate_checks_the_model_matches_the_crn(tmp_path):
     assert_one_line_error(dsd("simulate", crn, "--model", reference("iris-icml")), "inputs")
 
 
-def test_translate_verify_gatesim_on_the_heart_reference(tmp_path):
+@pytest.mark.parametrize("scheme, complexes", [("soloveichik2010", 46), ("cardelli2011_NM", 58)])
+def test_translate_verify_gatesim_on_the_heart_reference(tmp_path, scheme, complexes):
     model = reference("heart")
     crn, pil = tmp_path / "heart.txt", tmp_path / "heart.pil"
     assert dsd("compile", model, "--out", crn, "--reduce").returncode == 0
-    proc = dsd("translate", crn, "--out", pil, "--model", model, "--json", tmp_path / "t.json")
+    proc = dsd("translate", crn, "--out", pil, "--model", model, "--scheme", scheme, "--json", tmp_path / "t.json")
     assert proc.returncode == 0, proc.stderr
     counts = json.loads((tmp_path / "t.json").read_text())
     assert {"complexes", "strands", "domains", "nucleotides"} <= set(counts)
-    assert counts["complexes"] == 46 and counts["sizing"]["unit_nM"] == 10.0
-    assert "46 complexes" in proc.stdout
+    assert counts["complexes"] == complexes and counts["sizing"]["unit_nM"] == 10.0
+    assert f"{complexes} complexes" in proc.stdout and scheme in proc.stdout
     proc = dsd("verify", pil, "--crn", crn, "--json", tmp_path / "v.json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "v.json").read_text())

@@ -11,12 +11,14 @@ from dsd.kinetics import displacement_rate_per_nM_s, gate_crn
 from dsd.schemes import get_scheme
 
 SCHEME = get_scheme("soloveichik2010")
+SCHEMES = ["soloveichik2010", "cardelli2011_NM"]
 
 
-def gates_for(text, low, high, leak=0.0, unit_nM=10.0):
+def gates_for(text, low, high, leak=0.0, unit_nM=10.0, scheme="soloveichik2010"):
     crn = parse_crn(text)
-    system, sizing = translate_sized(crn, SCHEME, low, high, unit_nM=unit_nM)
-    return crn, gate_crn(crn, system, SCHEME, unit_nM, leak_per_nM_s=leak)
+    sch = get_scheme(scheme)
+    system, sizing = translate_sized(crn, sch, low, high, unit_nM=unit_nM)
+    return crn, gate_crn(crn, system, sch, unit_nM, leak_per_nM_s=leak)
 
 
 def test_zhang_winfree_rates():
@@ -27,15 +29,18 @@ def test_zhang_winfree_rates():
         displacement_rate_per_nM_s(3)
 
 
-def test_gate_level_fanout_copies_its_input():
-    crn, gates = gates_for("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> 2 Yp\nXn -> 2 Yn\n", -1.0, 1.0)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_gate_level_fanout_copies_its_input(scheme):
+    crn, gates = gates_for("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> 2 Yp\nXn -> 2 Yn\n", -1.0, 1.0,
+                           scheme=scheme)
     sim = simulate_gates(gates, np.array([[0.7], [-0.4], [0.0]]), 10.0, t_end_hours=24)
     assert sim.outputs[:, 0] == pytest.approx([1.4, -0.8, 0.0], abs=1e-4)
 
 
-def test_gate_level_bimolecular_reaction_computes_min():
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_gate_level_bimolecular_reaction_computes_min(scheme):
     text = "input A\ninput B\noutput C\nA + B -> C\n"
-    crn, gates = gates_for(text, 0.0, 2.0)
+    crn, gates = gates_for(text, 0.0, 2.0, scheme=scheme)
     x = np.array([[0.3, 1.2], [1.5, 0.5], [1.0, 1.0], [0.0, 2.0]])
     sim = simulate_gates(gates, x, 10.0, t_end_hours=200)
     # min is approached as 1/t when the two are equal, so allow more there
@@ -43,10 +48,11 @@ def test_gate_level_bimolecular_reaction_computes_min():
     assert np.abs(sim.outputs[[0, 1, 3], 0] - x.min(axis=1)[[0, 1, 3]]).max() < 1e-3
 
 
-def test_leak_makes_output_without_input_and_is_off_by_default():
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_leak_makes_output_without_input_and_is_off_by_default(scheme):
     text = "input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> Yp\n"
     for leak, expect_zero in ((0.0, True), (1e-6, False)):
-        _, gates = gates_for(text, -1.0, 1.0, leak=leak)
+        _, gates = gates_for(text, -1.0, 1.0, leak=leak, scheme=scheme)
         out = simulate_gates(gates, np.array([[0.0]]), 10.0, t_end_hours=10).outputs[0, 0]
         assert (abs(out) < 1e-9) == expect_zero, (leak, out)
 
