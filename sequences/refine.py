@@ -1,0 +1,187 @@
+"""Thermodynamic refinement: fix the complexes and strands that fail their checks.
+
+Once every sequence rule holds, some complexes can still have too high an ensemble defect, or a
+strand too low an MFE (a weak A/T hairpin, a tail that touches an exposed toehold). Refinement is
+the same local search as the sequence search, driven by the thermodynamic checks:
+
+1. take the failing subject (complex or strand) with the largest excess over its threshold;
+2. blame its domains by how many of their nucleotides are wrong (per-nucleotide defect; for a
+   strand, the bases paired in its MFE structure), and pick one at random in proportion to that
+   blame divided by the square root of how many checked subjects hold it (a domain in many
+   complexes is costly to re-check and risky to change);
+3. mutate it at its wrong positions (``_Drawer.propose``) and reject the mutation if any sequence
+   rule gets worse;
+4. re-fold every checked subject that holds the domain — only the pieces of split complexes that
+   contain it; other pieces come from a cache — and keep the mutation only if the summed excess of
+   those subjects drops.
+
+It works on the subjects the checks fold (all of them, or the checks' seeded sample for a big
+system), so it never makes a checked subject fail that passed before without fixing more.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from sequences.rules import TOEHOLD, DomainTable, Rule
+from sequences.structure import kernel_nucleotide_domains, kernel_to_target, pair_table, split_complex
+from sequences.thermo import ThermoBackend
+
+
+class TableSequences(Mapping):
+    """Read-only ``domain name -> sequence`` view of a :class:`DomainTable` (decoded on demand)."""
+
+    def __init__(self, table: DomainTable) -> None:
+        self.table = table
+
+    def __getitem__(self, name: str) -> str:
+        return self.table.sequence(self.table.index[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table.names)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+class ThermoEvaluator:
+    """Per-nucleotide defects of complexes (through their pieces) and MFEs of strands, cached by sequence."""
+
+    def __init__(self, backend: ThermoBackend, piece_nt: int, piece_strands: int) -> None:
+        self.backend, self.piece_nt, self.piece_strands = backend, piece_nt, piece_strands
+        self._pieces: dict[tuple[tuple[str, ...], str], np.ndarray] = {}
+        self._mfe: dict[str, tuple[str, float]] = {}
+        self.folds = 0
+
+    def piece_defects(self, strands: tuple[str, ...], structure: str) -> np.ndarray:
+        key = (strands, structure)
+        if key not in self._pieces:
+            pairs = self.backend.pair_probabilities(list(strands))
+            table = np.array(pair_table(structure))
+            idx = np.arange(len(table))
+            partner = np.where(table < 0, idx, table)
+            self._pieces[key] = 1.0 - pairs[idx, partner]
+            self.folds += 1
+        return self._pieces[key]
+
+    def complex_defects(self, kernel: str, sequences: Mapping[str, str]) -> np.ndarray:
+        """Per-nucleotide defect of a complex (strands concatenated)."""
+        strands, structure = kernel_to_target(kernel, sequences)
+        out = np.zeros(sum(map(len, strands)))
+        for piece in split_complex(strands, structure, self.piece_nt, self.piece_strands):
+            out[list(piece.index)] = self.piece_defects(piece.strands, piece.structure)
+        return out
+
+    def mfe(self, seq: str) -> tuple[str, float]:
+        if seq not in self._mfe:
+            self._mfe[seq] = self.backend.mfe([seq])
+            self.folds += 1
+        return self._mfe[seq]
+
+
+def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands, failing: set[str], *,
+           backend: ThermoBackend, defect_max: float, mfe_min_kcal: float, piece_nt: int, piece_strands: int,
+           max_steps: int, deadline: float, rng: np.random.Generator) -> dict:
+    """Mutate domains until the checked ``complexes`` and ``strands`` pass, or the budget ends.
+
+    ``complexes`` are :class:`dsd.domains.Complex` and ``strands`` objects with ``name`` and
+    ``domains`` (the subjects the checks fold); ``failing`` names those that failed (the others
+    passed and count as 0 until a change touches them). ``rule_set`` must have its incremental
+    structures built. Returns counts.
+    """
+    seqs = TableSequences(table)
+    ev = ThermoEvaluator(backend, piece_nt, piece_strands)
+    lengths = {name: int(table.length[i]) for i, name in enumerate(table.names)}
+
+    subjects: list[tuple[str, object]] = [("complex", cx) for cx in complexes] + [("strand", s) for s in strands]
+    holders: dict[int, list[int]] = {}  # domain -> subjects holding it
+    labels: list[list[tuple[str, int]]] = []
+    for k, (kind, obj) in enumerate(subjects):
+        if kind == "complex":
+            lab = kernel_nucleotide_domains(obj.kernel, lengths)
+        else:
+            lab = [(d.rstrip("*"), lengths[d.rstrip("*")] - 1 - j if d.endswith("*") else j)
+                   for d in obj.domains for j in range(lengths[d.rstrip("*")])]
+        labels.append(lab)
+        for name in sorted({n for n, _ in lab}):
+            holders.setdefault(table.index[name], []).append(k)
+
+    def evaluate(k: int) -> tuple[float, np.ndarray]:
+        """(excess over the threshold in threshold units, per-nucleotide blame) of subject k."""
+        kind, obj = subjects[k]
+        if kind == "complex":
+            per_nt = ev.complex_defects(obj.kernel, seqs)
+            return max(0.0, per_nt.mean() - defect_max) / defect_max, per_nt
+        seq = "".join(seqs[d.rstrip("*")] if not d.endswith("*") else _rc(seqs[d[:-1]]) for d in obj.domains)
+        structure, dG = ev.mfe(seq)
+        return max(0.0, mfe_min_kcal - dG), np.array([c != "." for c in structure], dtype=float)
+
+    t0 = time.perf_counter()
+    excess = {k: 0.0 for k in range(len(subjects))}
+    for k, (_, obj) in enumerate(subjects):
+        if obj.name in failing:
+            excess[k] = evaluate(k)[0]
+    initial_failing = int(sum(e > 0 for e in excess.values()))
+    tries = np.zeros(len(subjects), dtype=np.int64)
+    steps = accepted = 0
+    max_tries = 60
+    while steps < max_steps and time.perf_counter() < deadline:
+        failing = [k for k, e in excess.items() if e > 0 and tries[k] < max_tries]
+        if not failing:
+            break
+        k = max(failing, key=lambda j: (excess[j], -j))
+        steps += 1
+        tries[k] += 1
+        _, blame = evaluate(k)
+        score: dict[int, float] = {}
+        hot: dict[int, set[int]] = {}
+        for (name, pos), b in zip(labels[k], blame.tolist()):
+            i = table.index[name]
+            if table.fixed[i] or b <= 0.05:
+                continue
+            score[i] = score.get(i, 0.0) + b
+            hot.setdefault(i, set()).add(pos)
+        if not score:
+            tries[k] = max_tries
+            continue
+        ids = sorted(score)
+        weight = np.array([score[i] / math.sqrt(len(holders.get(i, [k]))) * (0.5 if table.kind[i] == TOEHOLD else 1.0)
+                           for i in ids])
+        i = ids[int(rng.choice(len(ids), p=weight / weight.sum()))]
+        old = table.get(i).copy()
+        new = drawer.propose(i, hot[i])
+        if np.array_equal(new, old):
+            continue
+        if sum(r.domain_penalty(table, i, new) for r in rule_set) > sum(r.domain_penalty(table, i, old)
+                                                                         for r in rule_set):
+            continue
+        affected = holders.get(i, [])
+        before = sum(excess[j] for j in affected)
+        table.set(i, new)
+        after_each = {j: evaluate(j)[0] for j in affected}
+        if sum(after_each.values()) < before - 1e-12:
+            accepted += 1
+            for r in rule_set:
+                r.update(table, i, old, new)
+            excess.update(after_each)
+            for j in affected:
+                tries[j] = 0 if j != k else tries[j]
+        else:
+            table.set(i, old)
+    return {
+        "subjects": len(subjects),
+        "failing_before": initial_failing,
+        "failing_after": int(sum(e > 0 for e in excess.values())),
+        "steps": steps,
+        "accepted": accepted,
+        "folds": ev.folds,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _rc(seq: str) -> str:
+    return seq[::-1].translate(str.maketrans("ACGT", "TGCA"))

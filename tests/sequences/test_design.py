@@ -1,0 +1,204 @@
+"""The design search on a small system (a few reactions): determinism, every rule checked again
+independently of the design code (ViennaRNA called directly, k-mers by brute force), the check
+table, and the written files."""
+
+import csv
+import itertools
+import os
+import re
+import statistics
+
+import pytest
+
+from crn.model import Reaction
+from dsd.domains import DomainSystem
+from dsd.schemes import get_scheme
+from sequences.checks import CheckOptions, _Strand, flagged_pairs
+from sequences.design import SearchBudget, design_sequences
+from sequences.io import write_design
+
+RNA = pytest.importorskip("RNA")
+
+REACTIONS = [
+    Reaction([("A", 1)], [("B", 1), ("C", 1)]),
+    Reaction([("A", 1), ("B", 1)], [("C", 1)]),
+    Reaction([("C", 1)], [("D", 1)]),
+]
+
+
+def small_system() -> DomainSystem:
+    scheme = get_scheme("soloveichik2010")
+    system = DomainSystem()
+    for species in ("A", "B"):
+        scheme.signal(system, species, conc_nM=10.0)
+    for i, reaction in enumerate(REACTIONS):
+        for cx in scheme.gates(system, reaction, i, conc_nM=20.0):
+            system.reaction_of[cx.name] = i
+    return system
+
+
+@pytest.fixture(scope="module")
+def design():
+    return design_sequences(small_system(), seed=0)
+
+
+def revcomp(s: str) -> str:
+    return s[::-1].translate(str.maketrans("ACGT", "TGCA"))
+
+
+def vienna_duplex_mfe(a: str, b: str) -> float:
+    """MFE of the two-strand complex a+b, ViennaRNA DNA parameters, 25 °C, 1 M Na+ (no design code)."""
+    RNA.params_load_DNA_Mathews2004()
+    md = RNA.md()
+    md.temperature = 25.0
+    md.salt = 1.0
+    md.dangles = 2
+    md.noGU = 1
+    _, energy = RNA.fold_compound(f"{a}&{b}", md).mfe()
+    return energy
+
+
+# --- determinism -----------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_sequences():
+    a = design_sequences(small_system(), seed=7, checks=False)
+    b = design_sequences(small_system(), seed=7, checks=False)
+    assert a.sequences == b.sequences
+
+
+def test_different_seed_gives_different_sequences():
+    a = design_sequences(small_system(), seed=7, checks=False)
+    b = design_sequences(small_system(), seed=8, checks=False)
+    assert a.sequences != b.sequences
+    assert sum(a.sequences[d] != b.sequences[d] for d in a.sequences) > len(a.sequences) // 2
+
+
+# --- every rule, checked independently ---------------------------------------------------------
+
+
+def test_every_rule_and_check_holds_on_a_small_system(design):
+    assert design.violations == []
+    assert design.passed, design.failures()
+    assert {c.check for c in design.checks} >= {"rule:unique_kmer", "strand_mfe", "complex_defect", "spurious_dG"}
+
+
+def test_toehold_duplex_dG_is_in_the_window_by_viennarna_directly(design):
+    # the window's centre: median over every A/C/T toehold of 6 nt (DESIGN §5: -6.3 kcal/mol)
+    median = statistics.median(vienna_duplex_mfe(w, revcomp(w)) for w in map("".join, itertools.product("ACT", repeat=6)))
+    assert median == pytest.approx(-6.3, abs=0.1)
+    toeholds = [d for d in design.system.domains.values() if d.kind == "toehold"]
+    assert len(toeholds) >= 8
+    for d in toeholds:
+        seq = design.sequences[d.name]
+        assert abs(vienna_duplex_mfe(seq, revcomp(seq)) - median) <= 0.5 + 1e-6, (d.name, seq)
+    assert len({design.sequences[d.name] for d in toeholds}) == len(toeholds)  # the pool suffices: all distinct
+
+
+def test_no_two_domains_share_a_kmer_by_brute_force(design):
+    k = design.kmer_k
+    assert k == 6  # a few reactions keep DESIGN §5's k
+    kmers = {}
+    for name, seq in design.sequences.items():
+        kmers[name] = ({seq[i : i + k] for i in range(len(seq) - k + 1)},
+                       {revcomp(seq)[i : i + k] for i in range(len(seq) - k + 1)})
+    for x, y in itertools.combinations(kmers, 2):
+        sense_x, _ = kmers[x]
+        sense_y, anti_y = kmers[y]
+        assert not sense_x & sense_y, (x, y, sense_x & sense_y)
+        assert not sense_x & anti_y, (x, y, sense_x & anti_y)
+
+
+def test_sequence_rules_hold_on_every_strand(design):
+    records = design.strand_records()
+    for rec in records:
+        assert rec.sequence == "".join(design.sequences[d] if not d.endswith("*") else revcomp(design.sequences[d[:-1]])
+                                       for d in rec.domains)
+        assert not re.search(r"AAAA|CCCC|GGGG|TTTT", rec.sequence), rec  # also across domain junctions
+        assert not re.search(r"[AT]{4}", rec.sequence), rec
+    for d in design.system.domains.values():
+        seq = design.sequences[d.name]
+        assert set(seq) <= set("ACT"), d.name  # as written on signal strands
+        if d.kind != "toehold":
+            assert 0.30 <= (seq.count("C") + seq.count("G")) / len(seq) <= 0.60, d.name
+    signal = [r for r in records if r.role == "signal"]
+    assert signal and all(set(r.sequence) <= set("ACT") for r in signal)
+
+
+def test_local_search_alone_repairs_every_rule():
+    d = design_sequences(small_system(), seed=3, budget=SearchBudget(repair_rounds=0), checks=False)
+    assert d.violations == []
+    assert d.stats["local_accepted"] > 0
+
+
+def test_budget_end_reports_what_fails():
+    d = design_sequences(small_system(), seed=3, budget=SearchBudget(repair_rounds=0, local_steps=1), checks=False)
+    assert d.violations
+    assert d.stats["budget_exhausted"]
+    assert sum(d.stats["violations_by_rule"].values()) == len(d.violations)
+    assert set(d.failures()) == set(d.stats["violations_by_rule"])
+
+
+# --- the check table ---------------------------------------------------------------------------------
+
+
+def test_check_table_covers_every_strand_and_complex(design):
+    folded = {c.subject for c in design.checks if c.check == "strand_mfe"}
+    assert folded == {s.name for s in _distinct(design)}
+    checked = {c.subject.split(" (")[0] for c in design.checks if c.check == "complex_defect"}
+    assert checked == {cx.name for cx in design.system.complexes if cx.role in ("gate", "fuel", "helper")}
+    assert all(c.value >= -2.0 for c in design.checks if c.check == "strand_mfe")
+    assert all(c.value <= 0.05 for c in design.checks if c.check == "complex_defect")
+
+
+def test_sampled_checks_say_so():
+    d = design_sequences(small_system(), seed=0, checks=CheckOptions(max_strands=5, max_complexes=2,
+                                                                     spurious_random=5))
+    rows = [c for c in d.checks if c.subject.startswith("sampled")]
+    assert {c.check for c in rows} == {"strand_mfe", "complex_defect"}
+    assert len([c for c in d.checks if c.check == "complex_defect"]) == 3
+
+
+def test_spurious_screen_flags_shared_kmers_but_not_designed_complements():
+    x, y = "CATCCTACTCACTTC", "TTACCATCCTACAAC"  # share the 6-mer CATCCT... (ATCCTAC)
+    strands = [_Strand("X", x, ("x",)), _Strand("Ystar", revcomp(y), ("y*",)), _Strand("Xstar", revcomp(x), ("x*",))]
+    pairs, counts, _ = flagged_pairs(strands, {"x": 15, "y": 15}, 6)
+    assert pairs.tolist() == [[0, 1]]  # X with y*: spurious; X with x*: designed, not flagged
+    assert counts[0] >= 2
+
+
+def _distinct(design):
+    from sequences.checks import distinct_strands
+
+    return distinct_strands(design)
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+
+def test_write_design_writes_the_three_tables_atomically(design, tmp_path):
+    paths = write_design(design, tmp_path / "build")
+    assert sorted(p.name for p in paths.values()) == ["checks.csv", "domains.csv", "strands.csv"]
+    assert not [f for f in os.listdir(tmp_path / "build") if f.endswith(".tmp")]
+    with open(paths["domains.csv"]) as fh:
+        domains = list(csv.DictReader(fh))
+    assert list(domains[0]) == ["name", "kind", "length", "sequence"]
+    assert {r["name"]: r["sequence"] for r in domains} == design.sequences
+    assert all(int(r["length"]) == len(r["sequence"]) for r in domains)
+    with open(paths["strands.csv"]) as fh:
+        strands = list(csv.DictReader(fh))
+    assert list(strands[0]) == ["name", "sequence", "length", "role", "domains", "complex", "concentration_nM"]
+    assert len({r["name"] for r in strands}) == len(strands) == sum(len(c.strands) for c in design.system.complexes)
+    by_name = {r["name"]: r for r in strands}
+    assert by_name["S_A"]["role"] == "signal" and by_name["S_A"]["concentration_nM"] == "10"
+    assert by_name["G_r0_s2"]["domains"] == "u_A* d_A* t_A*"
+    assert by_name["G_r0_s2"]["sequence"] == "".join(
+        revcomp(design.sequences[d]) for d in ("u_A", "d_A", "t_A"))
+    with open(paths["checks.csv"]) as fh:
+        checks = list(csv.DictReader(fh))
+    assert list(checks[0]) == ["check", "subject", "value", "threshold", "pass"]
+    assert len(checks) == len(design.checks)
+    assert {r["pass"] for r in checks} <= {"true", "false"}
+    # a second write replaces the files in place
+    write_design(design, tmp_path / "build")
+    assert len(os.listdir(tmp_path / "build")) == 3
