@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from crn.model import CRN, Reaction, Signal
+from crn.model import CRN, Reaction
 
 
 def eliminate_unimolecular(crn: CRN) -> CRN:

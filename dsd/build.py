@@ -220,8 +220,9 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
 
 
 def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None, work: Path, previous: Path,
-              previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None]) -> None:
-    """translate (system.pil, dsd.json), verify (verification.json) and gatesim (gatesim.json).
+              previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None]):
+    """translate (system.pil, dsd.json), verify (verification.json) and gatesim (gatesim.json);
+    returns the sized domain system.
 
     Verification depends only on the formal CRN and the scheme: it is reused from the previous
     build when both are unchanged."""
@@ -318,6 +319,46 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
             log(f"gatesim with leak {w['leak_per_nM_s']:g} /nM/s: {w['argmax_match']}/{n} argmax match, "
                 f"max error {w['max_abs_error']:.2g} after {d.hours:g} h; best read-out "
                 f"{w['argmax_match_at_best_readout']}/{n} at {w['best_readout_hours']:.2g} h")
+    return system
+
+
+DESIGN_FILES = ("domains.csv", "strands.csv", "checks.csv", "design.json")
+
+
+def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_hashes: dict[str, str],
+                 result: BuildResult, log: Callable[[str], None]) -> None:
+    """Domain sequences and their checks (domains.csv, strands.csv, checks.csv, design.json),
+    reused from the previous build when the system, the sequences section and the seed are unchanged."""
+    from dataclasses import asdict as as_dict
+
+    from dsd.dna import design_report, design_system
+    from sequences.io import write_design
+
+    t0 = time.perf_counter()
+    system_text = (work / "system.pil").read_text()
+    key = _hash(system_text, json.dumps(as_dict(spec.sequences), sort_keys=True, default=str), spec.seed)
+    reused = previous_hashes.get("design") == key and all((previous / f).is_file() for f in DESIGN_FILES)
+    if reused:
+        for f in DESIGN_FILES:
+            shutil.copy2(previous / f, work / f)
+        report = json.loads((work / "design.json").read_text())
+        result.reused.append("design")
+    else:
+        design = design_system(system, spec.sequences, spec.seed)
+        write_design(design, work)
+        report = design_report(design)
+        atomic_write_text(work / "design.json", json.dumps(report, indent=1, default=str))
+    result.stages["design"] = {"hash": key, "reused": reused, "seconds": time.perf_counter() - t0,
+                               **{k: report[k] for k in ("passed", "backend", "kmer_k", "domains")}}
+    failures = report["failures"]
+    result.checks.append({
+        "check": f"sequence rules and thermodynamic checks pass ({report['backend']})",
+        "value": "all pass" if not failures else "; ".join(f"{k}: {n}" for k, n in failures.items()),
+        "pass": report["passed"],
+    })
+    log(f"design: {'reused' if reused else 'done'}, {report['domains']} domains, "
+        f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(failures)} "
+        f"({time.perf_counter() - t0:.1f} s)")
 
 
 def _hash(*parts) -> str:
@@ -402,7 +443,10 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
                 f"max error {sim.get('max_abs_error', float('nan')):.2e} ({sim['seconds']:.1f} s)")
 
         if spec.dsd.enabled:
-            stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log)
+            system = stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log)
+            if spec.sequences.enabled:
+                stage = "design"
+                stage_design(spec, system, work, out_dir, previous_hashes, result, log)
 
         stage = "report"
         build = {

@@ -355,6 +355,51 @@ def gatesim(
         _write_json(json_out, report)
 
 
+@app.command()
+@_user_errors
+def design(
+    pil: Path = typer.Argument(..., help="domain-level system written by dsd translate"),
+    out: Path = typer.Option(..., help="folder for domains.csv, strands.csv and checks.csv"),
+    seed: int = typer.Option(0, help="seed of the search (same seed, same sequences)"),
+    backend: Optional[str] = typer.Option(None, help="auto | nupack | viennarna (default: the spec's, else auto)"),
+    spec: Optional[Path] = typer.Option(None, help="take the sequences: section (rules, conditions) from a spec"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write a summary as JSON"),
+):
+    """Design domain sequences for a system and check them (rules, then thermodynamics)."""
+    from dataclasses import replace
+
+    from dsd.dna import design_report, design_system, scheme_from_header
+    from dsd.pil import parse_pil, pil_header
+    from dsd.spec import SequencesSpec, load_spec
+    from sequences.io import write_design
+
+    if not pil.is_file():
+        raise FileNotFoundError(f"PIL file {pil} does not exist")
+    text = pil.read_text()
+    header = pil_header(text)
+    sch = scheme_from_header(header) if "scheme" in header else None
+    system, _, _ = parse_pil(text, str(pil), sch.species_of_strands if sch else None)
+    seq_spec = load_spec(spec).sequences if spec is not None else SequencesSpec()
+    if backend is not None:
+        if backend not in ("auto", "nupack", "viennarna"):
+            raise ValueError(f"--backend: unknown backend {backend!r}; expected auto, nupack or viennarna")
+        seq_spec = replace(seq_spec, backend=backend)
+    with err_console.status(f"designing {len(system.domains)} domains"):
+        result = design_system(system, seq_spec, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    write_design(result, out)
+    report = design_report(result)
+    console.print(f"{report['domains']} domains ({result.backend}, k-mer k = {result.kmer_k}) -> {out}; "
+                  f"{sum(c.passed for c in result.checks)}/{len(result.checks)} checks pass")
+    if json_out is not None:
+        _write_json(json_out, report)
+    if not result.passed:
+        for what, n in report["failures"].items():
+            err_console.print(f"FAILED {what}: {n} subject(s) (see {out / 'checks.csv'})", markup=False,
+                              highlight=False)
+        raise typer.Exit(1)
+
+
 # --- build ----------------------------------------------------------------------------------------
 @app.command()
 @_user_errors

@@ -86,6 +86,21 @@ class DSDSpec:
 
 
 @dataclass(frozen=True)
+class SequencesSpec:
+    enabled: bool = True  # design domain sequences and check them
+    backend: str = "auto"  # auto (NUPACK 4 if importable, else ViennaRNA) | nupack | viennarna
+    temperature_C: float = 25.0
+    na_M: float = 1.0  # the conditions DESIGN §5's energy windows are stated at
+    mg_M: float = 0.0
+    seed: int | None = None  # None: the spec's seed
+    seconds: float = 480.0  # search budget (wall clock)
+    rules: tuple[tuple[str, Any], ...] = ()  # SequenceRules fields given in the spec (sorted)
+
+    def rules_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if k == "fixed" else v) for k, v in self.rules}
+
+
+@dataclass(frozen=True)
 class BuildSpec:
     name: str
     seed: int = 0
@@ -95,6 +110,7 @@ class BuildSpec:
     crn: CRNSpec = field(default_factory=CRNSpec)
     simulation: SimulationSpec = field(default_factory=SimulationSpec)
     dsd: DSDSpec = field(default_factory=DSDSpec)
+    sequences: SequencesSpec = field(default_factory=SequencesSpec)
     base_dir: str = "."  # folder relative paths in the spec are resolved against
 
     def resolve(self, path: str | None) -> Path | None:
@@ -295,7 +311,54 @@ def _dsd(raw: Any) -> DSDSpec:
     return DSDSpec(**out)
 
 
-TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd"}
+def _sequences(raw: Any) -> SequencesSpec:
+    from sequences.rules import SequenceRules
+
+    own = {"enabled", "backend", "temperature_C", "na_M", "mg_M", "seed", "seconds"}
+    rule_fields = set(SequenceRules.__dataclass_fields__)
+    d = _section("sequences", raw, own | rule_fields)
+    out: dict[str, Any] = {}
+    if "enabled" in d:
+        out["enabled"] = _check_bool("sequences.enabled", d["enabled"])
+    if "backend" in d:
+        out["backend"] = _check_str("sequences.backend", d["backend"], ("auto", "nupack", "viennarna"))
+    if "temperature_C" in d:
+        out["temperature_C"] = _check_float("sequences.temperature_C", d["temperature_C"], 0.0, maximum=100.0)
+    if "na_M" in d:
+        out["na_M"] = _check_float("sequences.na_M", d["na_M"], 0.0, strict=True)
+    if "mg_M" in d:
+        out["mg_M"] = _check_float("sequences.mg_M", d["mg_M"], 0.0)
+    if d.get("seed") is not None:
+        out["seed"] = _check_int("sequences.seed", d["seed"], 0)
+    if "seconds" in d:
+        out["seconds"] = _check_float("sequences.seconds", d["seconds"], 0.0, strict=True)
+    rules = {k: v for k, v in d.items() if k in rule_fields}
+    for k, v in rules.items():
+        if isinstance(v, str) and _YAML11_EXPONENT.match(v.strip()):
+            rules[k] = float(v)
+    try:
+        SequenceRules.from_dict(rules)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(" ".join(str(exc).split())) from None
+    frozen = tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, dict) else
+                           tuple(v) if isinstance(v, list) else v) for k, v in rules.items()))
+    return SequencesSpec(**out, rules=frozen)
+
+
+def _check_gc_window(sequences: SequencesSpec, dsd: DSDSpec) -> None:
+    """A GC window no domain of the spec's lengths can meet is a spec error, caught before the build."""
+    from sequences.rules import SequenceRules, gc_count_window
+
+    rules = SequenceRules.from_dict(sequences.rules_dict())
+    lengths = {"toehold": dsd.toehold_nt, "long": dsd.long_nt, "history": dsd.history_nt}
+    for kind in rules.gc_kinds:
+        lo, hi = gc_count_window(rules, lengths[kind])
+        if lo > hi:
+            raise SpecError(f"sequences.gc_min/gc_max: no {lengths[kind]}-nt {kind} domain has a GC fraction in "
+                            f"[{rules.gc_min:g}, {rules.gc_max:g}] (it would need {lo} to {hi} G+C)")
+
+
+TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences"}
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -329,6 +392,9 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
                 "files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
                 "t10k-labels-idx1-ubyte.gz into it)"
             )
+    dsd_spec = _dsd(raw.get("dsd"))
+    sequences = _sequences(raw.get("sequences"))
+    _check_gc_window(sequences, dsd_spec)
     return BuildSpec(
         name=name,
         seed=_check_int("seed", raw.get("seed", 0), 0),
@@ -337,7 +403,8 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         training=_training(raw.get("training")),
         crn=crn,
         simulation=_simulation(raw.get("simulation")),
-        dsd=_dsd(raw.get("dsd")),
+        dsd=dsd_spec,
+        sequences=sequences,
         base_dir=str(base),
     )
 

@@ -29,7 +29,8 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     first = run_build(parse_spec(SMALL_IRIS), out)
     names = {p.name for p in out.iterdir()}
     assert {"model.npz", "model.json", "crn.txt", "crn_reduced.txt", "crn_formal.txt", "crn.sbml",
-            "simulation.json", "system.pil", "dsd.json", "verification.json", "gatesim.json", "build.json"} <= names
+            "simulation.json", "system.pil", "dsd.json", "verification.json", "gatesim.json", "domains.csv",
+            "strands.csv", "checks.csv", "design.json", "build.json"} <= names
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
     assert read_crn(out / "crn.txt").stats()["reactions"] == 40
     assert read_crn(out / "crn_reduced.txt").stats()["reactions"] == 16
@@ -44,13 +45,16 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     assert all(c["pass"] for c in build["checks"]), build["checks"]
     assert first.reused == []
     second = run_build(parse_spec(SMALL_IRIS), out)
-    assert second.reused == ["network", "verify"]
+    assert second.reused == ["network", "verify", "design"]
+    strands = (out / "strands.csv").read_text().splitlines()
+    assert strands[0] == "name,sequence,length,role,domains,complex,concentration_nM"
+    assert all(set(line.split(",")[1]) <= set("ACGT") for line in strands[1:])
     assert (out / "model.npz").read_bytes() == (tmp_path / "build" / "iris-small" / "model.npz").read_bytes()
 
 
 def test_failing_stage_leaves_previous_build_intact(tmp_path):
     out = tmp_path / "b"
-    spec = parse_spec({**SMALL_IRIS, "simulation": {"examples": 5}})
+    spec = parse_spec({**SMALL_IRIS, "simulation": {"examples": 5}, "sequences": {"enabled": False}})
     run_build(spec, out)
     before = (out / "build.json").read_text()
     (tmp_path / "x.csv").write_text("a,y\n1,0\n")

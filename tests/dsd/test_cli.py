@@ -146,3 +146,18 @@ def test_dna_commands_report_user_errors_in_one_line(tmp_path):
     assert dsd("translate", crn, "--out", pil).returncode == 0  # unsized
     model = reference("iris-icml")
     assert_one_line_error(dsd("gatesim", pil, "--model", model), "not sized")
+
+
+def test_design_writes_sequences_and_is_deterministic(tmp_path):
+    crn = tmp_path / "c.txt"
+    crn.write_text("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> Yp + Z\nXn + Z -> Yn\n")
+    pil = tmp_path / "c.pil"
+    assert dsd("translate", crn, "--out", pil, "--input-range", "-1", "1").returncode == 0
+    runs = []
+    for name in ("a", "b"):
+        proc = dsd("design", pil, "--out", tmp_path / name, "--seed", "3", "--json", tmp_path / f"{name}.json")
+        assert proc.returncode == 0, proc.stderr
+        runs.append((tmp_path / name / "domains.csv").read_text())
+    assert runs[0] == runs[1]
+    assert json.loads((tmp_path / "a.json").read_text())["passed"]
+    assert_one_line_error(dsd("design", pil, "--out", tmp_path / "c", "--backend", "mfold"), "--backend")
