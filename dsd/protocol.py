@@ -1,0 +1,485 @@
+"""The wet-lab protocol of a build (``protocol.md``, DESIGN §6): how to anneal each complex, what
+to purify, how much of each stock goes into one reaction, and the input strands of each example.
+
+Conventions (all in :class:`ProtocolOptions`):
+
+- Every oligo is resuspended at ``stock_uM`` (100 µM) in water; a working stock diluted by the
+  smallest factor of the 1-2-5 series (1:2, 1:5, 1:10, 1:20, ...) that keeps a pipetted volume at
+  or above ``min_volume_uL`` (0.5 µL) is used for small volumes.
+- A multi-strand complex is annealed in 1× buffer with its *top* strands (those that are displaced
+  or released) at ``top_excess`` (1.2×) over its *backbone* strand, so that every backbone ends up
+  in a complete complex. The backbone is the strand base-paired to the most other strands of the
+  complex (ties: the one with the most complement domains ``x*``, then the longest) - in both
+  schemes the strand of complement domains that carries the exposed toehold; the longest strand is
+  not it in general (the top strand of a large fan-out gate is longer than its bottom strand).
+  The backbone's concentration while annealing is ``anneal_uM`` (10 µM), lowered (to two
+  significant digits) when the strands from their stocks would not fit in the volume otherwise.
+- A complex's concentration in the reaction is its backbone's; the excess top strands are removed
+  by native PAGE (``purify="page"``, the default) or left in (``purify="excess"``: the protocol
+  then says how much free top strand each complex brings in; those strands are gate outputs).
+- The mixing table fills the reaction volume exactly: complexes at their target concentration
+  (``volume_uL = conc_nM * reaction_uL / stock_nM``), a slot of ``input_uL`` for the input strands
+  of an example, 10× buffer so that the final buffer is 1× (annealed stocks are already in 1×),
+  and water for the rest. Anything that does not fit raises ValueError naming the complex.
+- Inputs: input ``i`` with value ``x`` (formal units) is dual rail by default: ``x > 0`` adds the
+  signal strand ``S_X{i}p`` at ``x * unit_nM`` nM, ``x < 0`` adds ``S_X{i}n`` at ``-x * unit_nM``.
+  Given the CRN's input signals, a single-rail (shifted) input adds ``S_<plus>`` at
+  ``(x + offset) * unit_nM``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from dsd.domains import complement
+from dsd.order import OrderRow, StrandEntry, strand_entries
+
+ANNEALED_ROLES = ("gate", "fuel", "helper", "reporter")
+
+
+@dataclass(frozen=True)
+class ProtocolOptions:
+    """Volumes in µL, concentrations in µM (stocks) or nM (in the reaction), temperatures in °C.
+
+    reaction_uL : volume of one reaction. input_uL : part of it kept for the input strands.
+    stock_uM : concentration every oligo is resuspended at. min_volume_uL : smallest volume to
+        pipette (smaller ones come from a working stock diluted 1:2, 1:5, 1:10, 1:20, ...).
+    top_excess : top strands over backbone when annealing. backbone : ``paired`` | ``longest``.
+    anneal_uM : backbone concentration while annealing (upper bound). anneal_uL : annealing volume.
+    buffer, buffer_stock_x : the reaction buffer and the concentration (×) of its stock.
+    anneal_high_C, anneal_hold_min, anneal_low_C, cool_C_per_min : the annealing program.
+    purify : ``page`` (gel-purify annealed complexes) | ``excess`` (use them with the excess).
+    reaction_C : temperature the reaction runs at.
+    """
+
+    reaction_uL: float = 100.0
+    input_uL: float = 10.0
+    stock_uM: float = 100.0
+    min_volume_uL: float = 0.5
+    top_excess: float = 1.2
+    backbone: str = "paired"
+    anneal_uM: float = 10.0
+    anneal_uL: float = 50.0
+    buffer: str = "1× TAE with 12.5 mM Mg²⁺ (40 mM Tris-acetate, 1 mM EDTA, 12.5 mM Mg-acetate, pH 8.0)"
+    buffer_stock_x: float = 10.0
+    anneal_high_C: float = 95.0
+    anneal_hold_min: float = 3.0
+    anneal_low_C: float = 20.0
+    cool_C_per_min: float = 1.0
+    purify: str = "page"
+    reaction_C: float = 25.0
+
+    def __post_init__(self) -> None:
+        for k in ("reaction_uL", "stock_uM", "anneal_uM", "anneal_uL", "cool_C_per_min"):
+            if not getattr(self, k) > 0:
+                raise ValueError(f"protocol {k} must be > 0, got {getattr(self, k)}")
+        if not 0 <= self.input_uL < self.reaction_uL:
+            raise ValueError(f"protocol input_uL must be in [0, reaction_uL), got {self.input_uL}")
+        if self.min_volume_uL < 0:
+            raise ValueError(f"protocol min_volume_uL must be >= 0, got {self.min_volume_uL}")
+        if not self.top_excess >= 1:
+            raise ValueError(f"protocol top_excess must be >= 1, got {self.top_excess}")
+        if not self.buffer_stock_x > 1:
+            raise ValueError(f"protocol buffer_stock_x must be > 1, got {self.buffer_stock_x}")
+        if self.backbone not in ("paired", "longest"):
+            raise ValueError(f"protocol backbone must be 'paired' or 'longest', got {self.backbone!r}")
+        if self.purify not in ("page", "excess"):
+            raise ValueError(f"protocol purify must be 'page' or 'excess', got {self.purify!r}")
+        if not self.anneal_high_C > self.anneal_low_C:
+            raise ValueError("protocol anneal_high_C must be above anneal_low_C")
+
+
+@dataclass(frozen=True)
+class ComplexMix:
+    """A complex as it is made and added: its strands (names, domains, lengths in nt), the index of
+    its backbone strand, its role and its concentration in the reaction (nM; 0: not added)."""
+
+    name: str
+    role: str
+    conc_nM: float
+    strands: tuple[str, ...]
+    domains: tuple[tuple[str, ...], ...]
+    lengths_nt: tuple[int, ...]
+    backbone: int = 0
+
+    @property
+    def annealed(self) -> bool:
+        return len(self.strands) > 1
+
+    def ratio(self, k: int, top_excess: float) -> float:
+        """Amount of strand ``k`` per backbone when annealing."""
+        return 1.0 if k == self.backbone else top_excess
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a recipe: what, how concentrated in the mix (nM) and in its stock (µM), how much (µL)."""
+
+    component: str
+    role: str
+    final_nM: float | None
+    stock_uM: float | None
+    volume_uL: float
+    note: str = ""
+    in_buffer: bool = False  # the stock is in 1× buffer (annealed complexes and their dilutions)
+
+
+@dataclass(frozen=True)
+class Anneal:
+    """How to anneal one complex: rows (backbone, top strands, 10× buffer, water) summing to
+    ``volume_uL``, backbone at ``conc_uM``."""
+
+    complex: ComplexMix
+    conc_uM: float
+    volume_uL: float
+    rows: tuple[Row, ...]
+
+
+# --- complexes ------------------------------------------------------------------------------
+
+
+def _backbone(domains: Sequence[Sequence[str]], lengths: Sequence[int], rule: str) -> int:
+    if len(domains) == 1:
+        return 0
+    if rule == "longest":
+        return max(range(len(domains)), key=lambda k: (lengths[k], -k))
+    sets = [set(s) for s in domains]
+
+    def partners(k: int) -> int:
+        return sum(1 for j in range(len(sets)) if j != k and any(complement(d) in sets[j] for d in sets[k]))
+
+    return max(range(len(domains)),
+               key=lambda k: (partners(k), sum(d.endswith("*") for d in domains[k]), lengths[k], -k))
+
+
+def complexes_of(source: Any, options: ProtocolOptions | None = None) -> list[ComplexMix]:
+    """The complexes of a strands table (rows as for :func:`dsd.order.strand_entries`; strands of
+    one complex share its ``complex`` column) or of a ``DomainSystem``, in their order."""
+    options = options or ProtocolOptions()
+    if hasattr(source, "complexes") and hasattr(source, "domains"):  # a DomainSystem
+        out = []
+        for cx in source.complexes:
+            names = (cx.name,) if len(cx.strands) == 1 else tuple(f"{cx.name}_s{k + 1}" for k in range(len(cx.strands)))
+            lengths = tuple(sum(source.domains[d.rstrip("*")].length for d in s) for s in cx.strands)
+            out.append(ComplexMix(cx.name, cx.role, float(cx.conc_nM), names, tuple(cx.strands), lengths,
+                                  _backbone(cx.strands, lengths, options.backbone)))
+        return out
+    groups: dict[str, list[StrandEntry]] = {}
+    for e in strand_entries(source):
+        groups.setdefault(e.complex, []).append(e)
+    out = []
+    for name, entries in groups.items():
+        roles = {e.role for e in entries}
+        concs = {e.concentration_nM for e in entries}
+        if len(roles) > 1 or len(concs) > 1:
+            raise ValueError(f"complex {name}: its strands disagree on role {sorted(roles)} or "
+                             f"concentration {sorted(concs)} nM")
+        domains = tuple(e.domains for e in entries)
+        lengths = tuple(e.length_nt for e in entries)
+        out.append(ComplexMix(name, entries[0].role, entries[0].concentration_nM, tuple(e.name for e in entries),
+                              domains, lengths, _backbone(domains, lengths, options.backbone)))
+    return out
+
+
+# --- annealing ------------------------------------------------------------------------------
+
+
+def _floor_2sig(x: float) -> float:
+    """``x`` rounded down to two significant digits (4.455 -> 4.4)."""
+    if x <= 0:
+        return 0.0
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return math.floor(x / scale * (1 + 1e-12)) * scale
+
+
+def anneal_recipe(cx: ComplexMix, options: ProtocolOptions | None = None) -> Anneal:
+    """Volumes (µL, from ``stock_uM`` stocks) to anneal ``cx`` in ``anneal_uL`` of 1× buffer,
+    backbone at ``anneal_uM`` or less (so that the strands and the buffer stock fit)."""
+    options = options or ProtocolOptions()
+    ratios = [cx.ratio(k, options.top_excess) for k in range(len(cx.strands))]
+    fits_uM = options.stock_uM * (1 - 1 / options.buffer_stock_x) / sum(ratios)
+    conc_uM = min(options.anneal_uM, _floor_2sig(fits_uM))
+    if conc_uM <= 0:
+        raise ValueError(f"complex {cx.name}: its strands cannot be annealed from {options.stock_uM:g} µM stocks")
+    V = options.anneal_uL
+    order = [cx.backbone] + [k for k in range(len(cx.strands)) if k != cx.backbone]
+    rows = [Row(cx.strands[k], "backbone" if k == cx.backbone else "top", ratios[k] * conc_uM * 1000,
+                options.stock_uM, ratios[k] * conc_uM * V / options.stock_uM, f"{ratios[k]:g}×") for k in order]
+    rows.append(Row(f"{options.buffer_stock_x:g}× buffer", "buffer", None, None, V / options.buffer_stock_x))
+    water = V - sum(r.volume_uL for r in rows)
+    if water > 1e-9 * V:
+        rows.append(Row("water", "water", None, None, water))
+    return Anneal(cx, conc_uM, V, tuple(rows))
+
+
+# --- mixing ---------------------------------------------------------------------------------
+
+
+def _dilution_factors():
+    """1:2, 1:5, 1:10, 1:20, 1:50, 1:100, ... (the 1-2-5 series)."""
+    k = 0
+    while True:
+        for m in (2, 5, 10):
+            yield m * 10 ** k
+        k += 1
+
+
+def _from_stock(name: str, final_nM: float, stock_uM: float, options: ProtocolOptions, total_uL: float,
+                what: str) -> tuple[float, float, int]:
+    """(volume µL, working stock µM, dilution factor) to get ``final_nM`` in the reaction from a
+    ``stock_uM`` stock, diluted by the smallest factor of the 1-2-5 series that makes the volume at
+    least ``min_volume_uL`` (1: not diluted). ValueError when more than ``total_uL`` is needed."""
+    volume = final_nM * options.reaction_uL / (stock_uM * 1000.0)
+    if volume > total_uL:
+        raise ValueError(f"{what} {name}: {final_nM:g} nM in a {options.reaction_uL:g} µL reaction needs "
+                         f"{volume:.3g} µL of its {stock_uM:g} µM stock, more than the {total_uL:g} µL available")
+    if volume <= 0 or volume >= options.min_volume_uL:
+        return volume, stock_uM, 1
+    previous = 1
+    for factor in _dilution_factors():
+        if volume * factor > total_uL:  # min_volume_uL above the room there is: dilute what fits
+            factor = previous
+        if volume * factor >= options.min_volume_uL or factor == previous:
+            return volume * factor, stock_uM / factor, factor
+        previous = factor
+    raise AssertionError("unreachable")
+
+
+def _dilution_note(factor: int, medium: str) -> str:
+    if factor <= 1:
+        return ""
+    return f"dilute 1:{factor} in {medium}" + (" (in steps of at most 1:100)" if factor > 100 else "")
+
+
+def mixing_table(complexes: Sequence[ComplexMix], options: ProtocolOptions | None = None) -> list[Row]:
+    """The rows of one reaction, every volume > 0, summing to ``reaction_uL``: water, 10× buffer,
+    each complex with a concentration > 0 (annealed complexes from their annealed stock, single
+    strands from ``stock_uM``), and the input slot (``input_uL``, filled per example).
+
+    Raises ValueError naming the complex when a complex does not fit, and naming the largest
+    components when they do not fit together."""
+    options = options or ProtocolOptions()
+    V = options.reaction_uL
+    room = V - options.input_uL
+    rows: list[Row] = []
+    for cx in complexes:
+        if cx.conc_nM <= 0:
+            continue
+        if cx.annealed:
+            stock = anneal_recipe(cx, options).conc_uM
+            volume, working, steps = _from_stock(cx.name, cx.conc_nM, stock, options, room, "complex")
+            note = "annealed stock" + (f", {_dilution_note(steps, '1× buffer')}" if steps > 1 else "")
+            rows.append(Row(cx.name, cx.role, cx.conc_nM, working, volume, note, in_buffer=True))
+        else:
+            volume, working, steps = _from_stock(cx.name, cx.conc_nM, options.stock_uM, options, room, "complex")
+            rows.append(Row(cx.name, cx.role, cx.conc_nM, working, volume, _dilution_note(steps, "water")))
+    used = sum(r.volume_uL for r in rows) + options.input_uL
+    buffer = (V - sum(r.volume_uL for r in rows if r.in_buffer)) / options.buffer_stock_x
+    water = V - used - buffer
+    if water < -1e-9 * V:
+        largest = sorted(rows, key=lambda r: -r.volume_uL)[:3]
+        raise ValueError(f"the mix does not fit in {V:g} µL: complexes take {used - options.input_uL:.4g} µL, inputs "
+                         f"{options.input_uL:g} µL and {options.buffer_stock_x:g}× buffer {buffer:.3g} µL; largest: "
+                         + ", ".join(f"complex {r.component} {r.volume_uL:.3g} µL" for r in largest))
+    head = []
+    if water > 1e-9 * V:
+        head.append(Row("water", "water", None, None, water))
+    if buffer > 1e-9 * V:
+        head.append(Row(f"{options.buffer_stock_x:g}× buffer", "buffer", None, None, buffer))
+    tail = [Row("inputs (per example, below)", "input", None, None, options.input_uL)] if options.input_uL > 0 else []
+    return head + rows + tail
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+def input_rows(x: Sequence[float], complexes: Sequence[ComplexMix], unit_nM: float,
+               options: ProtocolOptions | None = None, signals: Sequence[Any] | None = None) -> list[Row]:
+    """The input strands (and water) that make up the ``input_uL`` slot of one reaction for input
+    values ``x`` (formal units): ``x * unit_nM`` nM of the plus strand (``S_X{i}p``) when x > 0,
+    of the minus strand (``S_X{i}n``) when x < 0, nothing when x = 0. ``signals`` (the CRN's input
+    :class:`crn.model.Signal` s, with ``plus``, ``minus``, ``offset``) replace the default dual-rail
+    ``X{i}p``/``X{i}n``; a single-rail signal adds ``(x + offset) * unit_nM`` of its strand.
+    Every volume is > 0 and they sum to ``input_uL``."""
+    options = options or ProtocolOptions()
+    if options.input_uL <= 0:
+        raise ValueError("protocol input_uL is 0: there is no room for input strands")
+    if not unit_nM > 0:
+        raise ValueError(f"unit_nM must be > 0, got {unit_nM}")
+    names = {s for cx in complexes for s in cx.strands}
+    if signals is None:
+        signals = [_DualRail(f"X{i}", f"X{i}p", f"X{i}n") for i in range(len(x))]
+    if len(signals) != len(x):
+        raise ValueError(f"{len(x)} input values for {len(signals)} inputs")
+    rows = []
+    for sig, value in zip(signals, x):
+        value = float(value)
+        if getattr(sig, "minus", None) is not None:
+            species, amount = (sig.plus, value) if value >= 0 else (sig.minus, -value)
+        else:
+            species, amount = sig.plus, value + float(getattr(sig, "offset", 0.0))
+            if amount < 0:
+                raise ValueError(f"input {sig.name} = {value:g} is below the shifted encoding's -{sig.offset:g}")
+        if amount == 0:
+            continue
+        strand = f"S_{species}"
+        if strand not in names:
+            raise ValueError(f"input {sig.name}: no signal strand {strand} in the strands table")
+        final = amount * unit_nM
+        volume, working, steps = _from_stock(strand, final, options.stock_uM, options, options.input_uL, "input strand")
+        rows.append(Row(strand, sig.name, final, working, volume, _dilution_note(steps, "water")))
+    water = options.input_uL - sum(r.volume_uL for r in rows)
+    if water < -1e-9 * options.input_uL:
+        raise ValueError(f"input strands take {options.input_uL - water:.3g} µL, more than the "
+                         f"{options.input_uL:g} µL kept for them: " + ", ".join(r.component for r in rows))
+    if water > 1e-9 * options.input_uL:
+        rows.append(Row("water", "water", None, None, water))
+    return rows
+
+
+@dataclass(frozen=True)
+class _DualRail:
+    name: str
+    plus: str
+    minus: str
+    offset: float = 0.0
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+def _num(x: float | None, digits: int = 4) -> str:
+    return "" if x is None else f"{x:.{digits}g}"
+
+
+def _vol(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return lines
+
+
+def protocol_markdown(source: Any, options: ProtocolOptions | None = None, *, unit_nM: float = 10.0,
+                      examples: Mapping[str, Sequence[float]] | Sequence[Sequence[float]] | None = None,
+                      signals: Sequence[Any] | None = None, order: Sequence[OrderRow] | None = None,
+                      order_warnings: Sequence[str] = (), title: str = "") -> str:
+    """``protocol.md``: oligos, annealing of every complex, purification, the mixing table of one
+    reaction and the input strands of each example (``examples``: name -> input values, or a list).
+
+    ``source`` is a strands table (rows or :class:`dsd.order.StrandEntry` s) or a ``DomainSystem``;
+    ``order`` (from :func:`dsd.order.order_rows`) names the oligo each strand comes from;
+    ``order_warnings`` (from :func:`dsd.order.order_warnings`) are repeated under Oligos."""
+    options = options or ProtocolOptions()
+    complexes = complexes_of(source, options)
+    mix = mixing_table(complexes, options)  # raises before anything is written when it cannot work
+    if examples is not None and not isinstance(examples, Mapping):
+        examples = {f"example {k + 1}": x for k, x in enumerate(examples)}
+    inputs = {name: input_rows(x, complexes, unit_nM, options, signals) for name, x in (examples or {}).items()}
+    oligo = {s: r.name for r in order for s in r.strands} if order else {}
+    V = options.reaction_uL
+    bx = f"{options.buffer_stock_x:g}×"
+
+    out = [f"# Wet-lab protocol{': ' + title if title else ''}", ""]
+    out += [f"Units: volumes in µL, stock concentrations in µM, concentrations in the reaction in nM; "
+            f"1 formal unit of concentration = {unit_nM:g} nM.",
+            f"Buffer: {options.buffer}, made from a {bx} stock. One reaction: {V:g} µL at {options.reaction_C:g} °C.",
+            ""]
+
+    out += ["## 1. Oligos", ""]
+    n_strands = sum(len(cx.strands) for cx in complexes)
+    if order:
+        out.append(f"`order.csv` lists {len(order)} oligos for the {n_strands} strands of {len(complexes)} complexes.")
+        shared = [r for r in order if len(r.strands) > 1]
+        if shared:
+            out += ["", "Strands with the same sequence are one oligo:", ""]
+            out += [f"- `{r.name}`: " + ", ".join(f"`{s}`" for s in r.strands) for r in shared]
+        renamed = [r for r in order if r.name not in r.strands]
+        if renamed:
+            out += ["", "Oligo names differ from strand names (vendor name limits):", ""]
+            out += [f"- `{r.name}`: " + ", ".join(f"`{s}`" for s in r.strands) for r in renamed]
+    else:
+        out.append(f"{n_strands} strands in {len(complexes)} complexes.")
+    if order_warnings:
+        out += ["", "**Cannot be ordered as is:**", ""] + [f"- {w}" for w in order_warnings]
+    out += ["", f"Resuspend every oligo at {options.stock_uM:g} µM in nuclease-free water (µL of water = "
+            f"{1000 / options.stock_uM:g} × nmol delivered) and check the concentration by A260 with the vendor's "
+            f"extinction coefficient. Working stocks below are dilutions (1:2, 1:5, 1:10, 1:20, ...) chosen so "
+            f"that no volume is below {options.min_volume_uL:g} µL.", ""]
+
+    annealed = [cx for cx in complexes if cx.annealed and cx.conc_nM > 0]
+    out += ["## 2. Annealing", ""]
+    cool_min = (options.anneal_high_C - options.anneal_low_C) / options.cool_C_per_min
+    out += [f"Program (thermocycler): {options.anneal_high_C:g} °C for {options.anneal_hold_min:g} min, then cool to "
+            f"{options.anneal_low_C:g} °C at {options.cool_C_per_min:g} °C/min ({cool_min:g} min); keep at 4 °C.",
+            "",
+            f"Each complex is annealed in {options.anneal_uL:g} µL of 1× buffer with its backbone strand (the strand "
+            f"paired with the others; it carries the exposed toehold) at the stated concentration and its top strands "
+            f"(the strands that are displaced or released) at {options.top_excess:g}× the backbone, so that every "
+            f"backbone is in a complete complex. Volumes are from {options.stock_uM:g} µM stocks.", ""]
+    if not annealed:
+        out += ["No multi-strand complex to anneal.", ""]
+    for cx in annealed:
+        recipe = anneal_recipe(cx, options)
+        per_reaction = cx.conc_nM * V / (recipe.conc_uM * 1000)
+        out += [f"### {cx.name} ({cx.role}, {_num(cx.conc_nM)} nM in the reaction)", ""]
+        out += _table(("Strand", "Oligo", "Part", "Ratio", "In the anneal (µM)", "Stock (µM)", "Volume (µL)"),
+                      [(r.component, oligo.get(r.component, ""), r.role, r.note,
+                        _num(None if r.final_nM is None else r.final_nM / 1000), _num(r.stock_uM),
+                        _vol(r.volume_uL)) for r in recipe.rows])
+        out += [f"| total | | | | | | {_vol(recipe.volume_uL)} |", ""]
+        out += [f"Makes {recipe.volume_uL:g} µL of {cx.name} at {_num(recipe.conc_uM)} µM: {per_reaction:.3g} µL "
+                f"per reaction, enough for {math.floor(recipe.volume_uL / per_reaction)} reactions"
+                + (" before purification losses." if options.purify == "page" else "."), ""]
+
+    out += ["## 3. Purification", ""]
+    if options.purify == "page":
+        out += [f"Purify each annealed complex on a native (non-denaturing) 10-12 % polyacrylamide gel in 1× "
+                f"buffer (with its Mg²⁺), run cold; cut out the band of the full complex, elute it into 1× buffer "
+                f"and measure its concentration by A260 with the complex's extinction coefficient. This removes the "
+                f"{options.top_excess - 1:.0%} excess of top strands: a free top strand is the complex's output (for "
+                f"a translator, a free product signal strand) and would act as if the input had already reacted. "
+                f"Adjust the volumes of section 4 to the measured concentrations (they assume the annealed "
+                f"concentration).", ""]
+    else:
+        out += [f"Complexes are used as annealed, with their {options.top_excess - 1:.0%} excess of top strands. Each "
+                f"free top strand is an output of its complex (for a translator, a product signal strand), so each "
+                f"reaction starts with this much free top strand (a background the outputs will show):", ""]
+        out += _table(("Complex", "Top strand", "Free in the reaction (nM)"),
+                      [(cx.name, cx.strands[k], _num((options.top_excess - 1) * cx.conc_nM))
+                       for cx in annealed for k in range(len(cx.strands)) if k != cx.backbone])
+        out.append("")
+
+    out += [f"## 4. Mixing one {V:g} µL reaction", ""]
+    out += [f"Add in this order; annealed stocks and their dilutions are in 1× buffer, so the {bx} buffer volume "
+            f"brings the whole reaction to 1×. Start the reaction by adding the inputs (section 5) last and mix.", ""]
+    strands_of = {cx.name: cx.strands for cx in complexes}
+
+    def source_of(component: str) -> str:
+        names = strands_of.get(component, ())
+        return "annealed" if len(names) > 1 else oligo.get(names[0], "") if names else ""
+
+    out += _table(("Component", "Role", "Oligo", "Final (nM)", "Stock (µM)", "Volume (µL)", "Stock preparation"),
+                  [(r.component, r.role, source_of(r.component), _num(r.final_nM), _num(r.stock_uM),
+                    _vol(r.volume_uL), r.note) for r in mix])
+    out += [f"| total | | | | | {_vol(sum(r.volume_uL for r in mix))} | |", ""]
+
+    out += ["## 5. Inputs", ""]
+    if not inputs:
+        out += ["No examples given.", ""]
+    else:
+        out += [f"Each example's input strands and water make up the {options.input_uL:g} µL input slot of section 4. "
+                f"An input x (formal units) is x × {unit_nM:g} nM of its signal strand (dual rail: the `p` strand for "
+                f"x > 0, the `n` strand for x < 0).", ""]
+    for name, rows in inputs.items():
+        x = (examples or {})[name]
+        out += [f"### {name}: x = [" + ", ".join(f"{float(v):.4g}" for v in x) + "]", ""]
+        out += _table(("Strand", "Oligo", "Input", "Final (nM)", "Stock (µM)", "Volume (µL)", "Stock preparation"),
+                      [(r.component, oligo.get(r.component, ""), r.role if r.role != "water" else "", _num(r.final_nM),
+                        _num(r.stock_uM), _vol(r.volume_uL), r.note) for r in rows])
+        out += [f"| total | | | | | {_vol(sum(r.volume_uL for r in rows))} | |", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
