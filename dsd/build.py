@@ -361,6 +361,49 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
         f"({time.perf_counter() - t0:.1f} s)")
 
 
+def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path, result: BuildResult,
+                log: Callable[[str], None]) -> None:
+    """What the wet lab gets: order.csv, plates.csv / plates.xlsx and protocol.md, from strands.csv."""
+    from dsd.order import order_csv, order_rows, order_warnings, parse_strands_csv, plates, plates_csv, \
+        write_plates_xlsx
+    from dsd.protocol import ProtocolOptions, protocol_markdown
+
+    t0 = time.perf_counter()
+    strands = parse_strands_csv((work / "strands.csv").read_text())
+    rows = order_rows(strands)
+    warnings = order_warnings(rows)
+    wells = plates(rows)
+    atomic_write_text(work / "order.csv", order_csv(rows))
+    atomic_write_text(work / "plates.csv", plates_csv(wells))
+    write_plates_xlsx(work / "plates.xlsx", wells)
+    chosen = {} if examples is None else {f"example {k}": examples.x[k].tolist() for k in range(min(2, len(examples.x)))}
+    # gates annealed at up to 25 uM (anneal_recipe lowers it where the strands would not fit); the
+    # reaction volume is the smallest of 100, 200, 500, 1000 uL that holds every complex at its
+    # concentration with pipettable volumes (each complex costs at least the minimum volume)
+    for volume_uL in (100.0, 200.0, 500.0, 1000.0):
+        try:
+            text = protocol_markdown(strands, ProtocolOptions(anneal_uM=25.0, reaction_uL=volume_uL),
+                                     unit_nM=spec.dsd.unit_nM, examples=chosen, signals=crn.inputs, order=rows,
+                                     order_warnings=warnings, title=spec.name)
+            break
+        except ValueError as exc:
+            if "does not fit" not in str(exc) or volume_uL == 1000.0:
+                raise
+    atomic_write_text(work / "protocol.md", text)
+    longest = max((r.length_nt for r in rows), default=0)
+    result.stages["order"] = {"seconds": time.perf_counter() - t0, "oligos": len(rows), "reaction_uL": volume_uL,
+                              "plates": len({w.plate for w in wells}), "longest_nt": longest,
+                              "nucleotides": sum(r.length_nt for r in rows)}
+    result.checks.append({
+        "check": "every oligo can be synthesised as one strand (vendor's longest scale)",
+        "value": f"longest {longest} nt" + (f"; {len(warnings)} too long (lower crn.fanout_limit)" if warnings else ""),
+        "pass": not warnings,
+    })
+    log(f"order: {len(rows)} oligos on {result.stages['order']['plates']} plate(s), longest {longest} nt, "
+        f"{volume_uL:g} uL reaction "
+        f"({time.perf_counter() - t0:.1f} s)")
+
+
 def _hash(*parts) -> str:
     import hashlib
 
@@ -447,6 +490,8 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
             if spec.sequences.enabled:
                 stage = "design"
                 stage_design(spec, system, work, out_dir, previous_hashes, result, log)
+                stage = "order"
+                stage_order(spec, forms["formal"], examples, work, result, log)
 
         stage = "report"
         build = {

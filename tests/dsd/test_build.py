@@ -19,7 +19,7 @@ SMALL_IRIS = {
     "dataset": {"name": "iris"},
     "network": {"hidden": [8], "weights": "binary"},
     "training": {"epochs": 30},
-    "crn": {"reduce": True},
+    "crn": {"reduce": True, "fanout_limit": 4},
     "simulation": {"t_end": 50, "examples": 40},
 }
 
@@ -30,14 +30,20 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert {"model.npz", "model.json", "crn.txt", "crn_reduced.txt", "crn_formal.txt", "crn.sbml",
             "simulation.json", "system.pil", "dsd.json", "verification.json", "gatesim.json", "domains.csv",
-            "strands.csv", "checks.csv", "design.json", "build.json"} <= names
+            "strands.csv", "checks.csv", "design.json", "order.csv", "plates.csv", "plates.xlsx", "protocol.md",
+            "build.json"} <= names
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
     assert read_crn(out / "crn.txt").stats()["reactions"] == 40
     assert read_crn(out / "crn_reduced.txt").stats()["reactions"] == 16
+    assert read_crn(out / "crn_formal.txt").stats()["max_products"] <= 4
     build = json.loads((out / "build.json").read_text())
     assert build["stages"]["crn"]["reduced_stats"]["bimolecular"] == 8
     assert build["stages"]["simulate"]["examples"] == 40
-    assert build["stages"]["gatesim"]["examples"] == 40 and build["stages"]["verify"]["reactions"] == 16
+    assert build["stages"]["gatesim"]["examples"] == 40
+    assert build["stages"]["verify"]["reactions"] == build["stages"]["crn"]["formal_stats"]["reactions"]
+    order = (out / "order.csv").read_text().splitlines()
+    assert order[0] == "Name,Sequence,Scale,Purification" and len(order) > 100
+    assert build["stages"]["order"]["longest_nt"] <= 200
     dna = json.loads((out / "dsd.json").read_text())
     assert set(dna["forms"]) == {"unreduced", "reduced", "formal", "reduced_fanout4"}
     assert dna["forms"]["unreduced"]["nucleotides"] > dna["forms"]["reduced"]["nucleotides"] > 0
