@@ -30,7 +30,7 @@ from crn.compile import compile_network
 from crn.model import CRN
 from crn.reduce import add_cancellation, limit_fanout, reduce_crn
 from crn.sbml import crn_to_sbml
-from crn.textformat import read_crn, write_crn
+from crn.textformat import format_crn, read_crn, write_crn
 from dsd.spec import BuildSpec
 
 
@@ -63,7 +63,8 @@ class BuildResult:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("dsd-toolchain", "numpy", "scipy", "networkx", "python-libsbml"):
+    for dist in ("dsd-toolchain", "numpy", "scipy", "networkx", "python-libsbml", "peppercornenumerator", "crnverifier",
+                 "viennarna", "matplotlib", "openpyxl", "nupack"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -220,21 +221,20 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
 
 
 def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None, work: Path, previous: Path,
-              previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None]):
+              previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
+              enter: Callable[[str], None] = lambda name: None):
     """translate (system.pil, dsd.json), verify (verification.json) and gatesim (gatesim.json);
     returns the sized domain system.
 
     Verification depends only on the formal CRN and the scheme: it is reused from the previous
     build when both are unchanged."""
-    from crn.textformat import format_crn
-    from dsd.dna import (form_counts, gate_report, make_scheme, pil_header, system_summary, translate_sized,
-                         verification_report)
-    from dsd.kinetics import DEFAULT_LEAK_PER_NM_S
+    from dsd.dna import form_counts, make_scheme, pil_header, system_summary, translate_sized, verification_report
     from dsd.pil import format_pil
     from dsd.verify import verify_crn
 
     d = spec.dsd
     crn = forms["formal"]
+    enter("translate")
     scheme = make_scheme(d.scheme, d.toehold_nt, d.long_nt, d.history_nt)
     t0 = time.perf_counter()
     if spec.crn.input_range is not None:
@@ -266,13 +266,12 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         f"({time.perf_counter() - t0:.1f} s)")
 
     if d.verify:
+        enter("verify")
         t0 = time.perf_counter()
         key = _hash(crn_text, scheme.name, d.toehold_nt, d.long_nt, d.history_nt)
-        reused = previous_hashes.get("verify") == key and (previous / "verification.json").is_file()
+        reused = _reuse("verify", key, ("verification.json",), work, previous, previous_hashes, result)
         if reused:
-            shutil.copy2(previous / "verification.json", work / "verification.json")
             report = json.loads((work / "verification.json").read_text())
-            result.reused.append("verify")
         else:
             report = verification_report(verify_crn(crn, scheme))
             atomic_write_text(work / "verification.json", json.dumps(report, indent=1))
@@ -289,21 +288,20 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
             f"({time.perf_counter() - t0:.1f} s)")
 
     if sizing is not None and examples is not None and examples.network_outputs is not None:
+        enter("gatesim")
         t0 = time.perf_counter()
         n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
         if spec.simulation.examples is not None and d.examples is None:
             n = min(n, spec.simulation.examples)
-        report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
-                                leak_per_nM_s=d.leak_per_nM_s, hours=d.hours)
-        if d.leak_per_nM_s == 0:
-            # what leak would do, reported next to the ideal run rather than hidden
-            leaky, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
-                                   leak_per_nM_s=DEFAULT_LEAK_PER_NM_S, hours=d.hours)
-            report["with_leak"] = {k: leaky[k] for k in ("leak_per_nM_s", "argmax_match", "max_abs_error",
-                                                         "hours_to_converge", "best_readout_hours",
-                                                         "argmax_match_at_best_readout", "seconds")}
-        atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
-        result.stages["gatesim"] = {**report, "seconds": time.perf_counter() - t0}
+        key = _hash((work / "system.pil").read_text(), json.dumps(asdict(d), sort_keys=True),
+                    _array_hash(examples.x[:n], examples.network_outputs[:n]))
+        reused = _reuse("gatesim", key, ("gatesim.json",), work, previous, previous_hashes, result)
+        if reused:
+            report = json.loads((work / "gatesim.json").read_text())
+        else:
+            report = _gatesim(crn, system, scheme, spec, examples, n)
+            atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
+        result.stages["gatesim"] = {**report, "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
         allowed = n // 100
         result.checks.append({
             "check": f"gate-level argmax equals the network on all but {allowed} examples after {d.hours:g} h"
@@ -312,14 +310,33 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
                      f"{report['hours_to_converge']:.2f} h, max error {report['max_abs_error']:.2e}",
             "pass": report["argmax_match"] >= n - allowed,
         })
-        log(f"gatesim: {report['argmax_match']}/{n} argmax match, {report['hours_to_converge']:.2f} h "
-            f"({time.perf_counter() - t0:.1f} s)")
+        log(f"gatesim: {'reused, ' if reused else ''}{report['argmax_match']}/{n} argmax match, "
+            f"{report['hours_to_converge']:.2f} h ({time.perf_counter() - t0:.1f} s)")
         if "with_leak" in report:
             w = report["with_leak"]
             log(f"gatesim with leak {w['leak_per_nM_s']:g} /nM/s: {w['argmax_match']}/{n} argmax match, "
                 f"max error {w['max_abs_error']:.2g} after {d.hours:g} h; best read-out "
                 f"{w['argmax_match_at_best_readout']}/{n} at {w['best_readout_hours']:.2g} h")
     return system
+
+
+def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int) -> dict:
+    """Gate-level simulation of the first ``n`` examples (and, for ideal gates, the same with the
+    default leak, reported alongside)."""
+    from dsd.dna import gate_report
+    from dsd.kinetics import DEFAULT_LEAK_PER_NM_S
+
+    d = spec.dsd
+    report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
+                            leak_per_nM_s=d.leak_per_nM_s, hours=d.hours)
+    if d.leak_per_nM_s == 0:
+        # what leak would do, reported next to the ideal run rather than hidden
+        leaky, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
+                               leak_per_nM_s=DEFAULT_LEAK_PER_NM_S, hours=d.hours)
+        report["with_leak"] = {k: leaky[k] for k in ("leak_per_nM_s", "argmax_match", "max_abs_error",
+                                                     "hours_to_converge", "best_readout_hours",
+                                                     "argmax_match_at_best_readout", "seconds")}
+    return report
 
 
 DESIGN_FILES = ("domains.csv", "strands.csv", "checks.csv", "design.json")
@@ -337,12 +354,9 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     t0 = time.perf_counter()
     system_text = (work / "system.pil").read_text()
     key = _hash(system_text, json.dumps(as_dict(spec.sequences), sort_keys=True, default=str), spec.seed)
-    reused = previous_hashes.get("design") == key and all((previous / f).is_file() for f in DESIGN_FILES)
+    reused = _reuse("design", key, DESIGN_FILES, work, previous, previous_hashes, result)
     if reused:
-        for f in DESIGN_FILES:
-            shutil.copy2(previous / f, work / f)
         report = json.loads((work / "design.json").read_text())
-        result.reused.append("design")
     else:
         design = design_system(system, spec.sequences, spec.seed)
         write_design(design, work)
@@ -353,42 +367,66 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     failures = report["failures"]
     result.checks.append({
         "check": f"sequence rules and thermodynamic checks pass ({report['backend']})",
-        "value": "all pass" if not failures else "; ".join(f"{k}: {n}" for k, n in failures.items()),
+        "value": ("all pass" if report["passed"] else "failed: " + "; ".join(
+            f"{k}: {n}" for k, n in failures.items() if "(advisory)" not in k))
+                 + "".join(f"; {k}, k = {report['kmer_k']}" for k in failures if "(advisory)" in k),
         "pass": report["passed"],
     })
     log(f"design: {'reused' if reused else 'done'}, {report['domains']} domains, "
-        f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(failures)} "
+        f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(k for k in failures if '(advisory)' not in k)} "
         f"({time.perf_counter() - t0:.1f} s)")
 
 
 def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path, result: BuildResult,
                 log: Callable[[str], None]) -> None:
-    """What the wet lab gets: order.csv, plates.csv / plates.xlsx and protocol.md, from strands.csv."""
+    """What the wet lab gets: order.csv, plates.csv / plates.xlsx and protocol.md, from strands.csv,
+    with the spec's ``order:`` and ``protocol:`` sections."""
     from dsd.order import order_csv, order_rows, order_warnings, parse_strands_csv, plates, plates_csv, \
         write_plates_xlsx
-    from dsd.protocol import ProtocolOptions, protocol_markdown
+    from dsd.protocol import protocol_markdown
 
     t0 = time.perf_counter()
+    options = spec.order.order_options()
     strands = parse_strands_csv((work / "strands.csv").read_text())
-    rows = order_rows(strands)
-    warnings = order_warnings(rows)
-    wells = plates(rows)
+    reporters = _reporters(spec, crn, examples, work) if spec.order.reporters else []
+    if reporters:
+        from dsd.reporters import reporter_strands
+
+        extra = reporter_strands(reporters, _domains(work), strands, spec.order.reporter_options())
+        atomic_write_text(work / "reporters.csv", _strands_table(extra))
+        strands = strands + extra
+    rows = order_rows(strands, options)
+    warnings = order_warnings(rows, options)
+    readout = ""
+    if reporters:
+        from dsd.order import oligo_of
+        from dsd.reporters import readout_markdown, reporter_warnings
+
+        readout = readout_markdown(reporters, spec.dsd.unit_nM, oligo_of(rows))
+        problems = reporter_warnings(reporters)
+        result.checks.append({"check": "reporters read the outputs without changing the circuit",
+                              "value": "; ".join(problems) or f"{len(reporters)} reporters, "
+                                       f"{max(r.read_set for r in reporters)} read-out set(s)",
+                              "pass": not problems})
+    wells = plates(rows, options)
     atomic_write_text(work / "order.csv", order_csv(rows))
     atomic_write_text(work / "plates.csv", plates_csv(wells))
     write_plates_xlsx(work / "plates.xlsx", wells)
-    chosen = {} if examples is None else {f"example {k}": examples.x[k].tolist() for k in range(min(2, len(examples.x)))}
-    # gates annealed at up to 25 uM (anneal_recipe lowers it where the strands would not fit); the
-    # reaction volume is the smallest of 100, 200, 500, 1000 uL that holds every complex at its
-    # concentration with pipettable volumes (each complex costs at least the minimum volume)
-    for volume_uL in (100.0, 200.0, 500.0, 1000.0):
+    n_examples = 0 if examples is None else min(spec.protocol.examples, len(examples.x))
+    chosen = {f"example {k}": examples.x[k].tolist() for k in range(n_examples)}
+    # the reaction volume: the spec's, else the smallest of 100, 200, 500, 1000 uL that holds every
+    # complex at its concentration with pipettable volumes (each complex costs at least the minimum volume)
+    volumes = (spec.protocol.reaction_uL,) if spec.protocol.reaction_uL else (100.0, 200.0, 500.0, 1000.0)
+    for volume_uL in volumes:
         try:
-            text = protocol_markdown(strands, ProtocolOptions(anneal_uM=25.0, reaction_uL=volume_uL),
-                                     unit_nM=spec.dsd.unit_nM, examples=chosen, signals=crn.inputs, order=rows,
-                                     order_warnings=warnings, title=spec.name)
+            text = protocol_markdown(strands, spec.protocol.protocol_options(volume_uL), unit_nM=spec.dsd.unit_nM,
+                                     examples=chosen, signals=crn.inputs, order=rows, order_warnings=warnings,
+                                     title=spec.name, readout=readout)
             break
         except ValueError as exc:
-            if "does not fit" not in str(exc) or volume_uL == 1000.0:
-                raise
+            if "does not fit" not in str(exc) or volume_uL == volumes[-1]:
+                hint = "" if spec.protocol.reaction_uL is None else " (raise protocol.reaction_uL)"
+                raise ValueError(f"{exc}{hint}") from None
     atomic_write_text(work / "protocol.md", text)
     longest = max((r.length_nt for r in rows), default=0)
     result.stages["order"] = {"seconds": time.perf_counter() - t0, "oligos": len(rows), "reaction_uL": volume_uL,
@@ -400,8 +438,94 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
         "pass": not warnings,
     })
     log(f"order: {len(rows)} oligos on {result.stages['order']['plates']} plate(s), longest {longest} nt, "
-        f"{volume_uL:g} uL reaction "
-        f"({time.perf_counter() - t0:.1f} s)")
+        f"{volume_uL:g} uL reaction ({time.perf_counter() - t0:.1f} s)")
+
+
+def _strands_table(entries) -> str:
+    """StrandEntry rows in the columns of strands.csv (sequences may carry inline modification codes)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["name", "sequence", "length", "role", "domains", "complex", "concentration_nM"])
+    for e in entries:
+        w.writerow([e.name, e.sequence, e.length_nt, e.role, " ".join(e.domains), e.complex, f"{e.concentration_nM:g}"])
+    return buf.getvalue()
+
+
+def _domains(work: Path) -> dict[str, str]:
+    from dsd.reporters import parse_domains_csv
+
+    return parse_domains_csv((work / "domains.csv").read_text())
+
+
+def _reporters(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path) -> list:
+    """One fluorophore/quencher reporter per output rail the circuit makes, at the spec's safety
+    factor over the most of that rail over the input range (nM)."""
+    from dsd.dna import make_scheme
+    from dsd.reporters import output_max_nM, plan_reporters
+
+    d = spec.dsd
+    if spec.crn.input_range is not None:
+        low, high = spec.crn.input_range
+    elif examples is not None:
+        low, high = examples.input_low, examples.input_high
+    else:
+        raise ValueError("order.reporters: no input range to size the reporters with (set crn.input_range)")
+    scheme = make_scheme(d.scheme, d.toehold_nt, d.long_nt, d.history_nt)
+    return plan_reporters(crn, scheme, output_max_nM(crn, low, high, d.unit_nM), spec.order.reporter_options())
+
+
+# plates.xlsx carries a zip timestamp (its content is plates.csv's)
+REPORT_INPUTS_SKIP = ("report.html", "build.json", "plates.xlsx")
+
+
+def stage_report(spec: BuildSpec, work: Path, previous: Path, previous_hashes: dict[str, str], result: BuildResult,
+                 log: Callable[[str], None], shown_path: Path) -> None:
+    """report.html from the files the build wrote (build.json with every check included), reused
+    when none of them (nor the report section) changed."""
+    import hashlib
+
+    from dsd.report import write_report
+
+    t0 = time.perf_counter()
+    h = hashlib.sha256(json.dumps(asdict(spec.report), sort_keys=True).encode())
+    for f in sorted(work.iterdir()):
+        if f.is_file() and f.name not in REPORT_INPUTS_SKIP:
+            h.update(f.name.encode() + b"\x00" + f.read_bytes())
+    key = h.hexdigest()[:16]
+    reused = _reuse("report", key, ("report.html",), work, previous, previous_hashes, result)
+    if not reused:
+        r = spec.report
+        write_report(work, examples_to_plot=r.examples_to_plot, price_table=r.price_table(), confidence=r.confidence,
+                     shown_path=str(shown_path))
+    result.stages["report"] = {"hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
+    log(f"report: {'reused' if reused else 'done'} ({time.perf_counter() - t0:.1f} s)")
+
+
+def _reuse(stage: str, key: str, files: tuple[str, ...], work: Path, previous: Path,
+           previous_hashes: dict[str, str], result: BuildResult) -> bool:
+    """Copy a stage's files from the previous build when its key (a hash of everything the stage
+    reads) is unchanged and every file is there; records the stage as reused."""
+    if previous_hashes.get(stage) != key or not all((previous / f).is_file() for f in files):
+        return False
+    for f in files:
+        shutil.copy2(previous / f, work / f)
+    result.reused.append(stage)
+    return True
+
+
+def _array_hash(*arrays) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is not None:
+            a = np.ascontiguousarray(a, dtype=float)
+            h.update(str(a.shape).encode())
+            h.update(a.tobytes())
+    return h.hexdigest()[:16]
 
 
 def _hash(*parts) -> str:
@@ -410,20 +534,55 @@ def _hash(*parts) -> str:
     return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
+def _write_build_json(spec: BuildSpec, result: BuildResult, work: Path) -> None:
+    build = {
+        "name": spec.name,
+        "spec_hash": spec.digest(),
+        "spec": asdict(spec),
+        "versions": _versions(),
+        "stages": result.stages,
+        "checks": result.checks,
+    }
+    atomic_write_text(work / "build.json", json.dumps(build, indent=1, default=str))
+
+
+def planned_stages(spec: BuildSpec) -> list[str]:
+    """The stages ``run_build`` will go through for ``spec``, in order."""
+    out = [] if spec.crn.path is not None else ["network"]
+    out += ["crn"] + ([] if spec.crn.path is not None else ["simulate"])
+    if spec.dsd.enabled:
+        out += ["translate"] + (["verify"] if spec.dsd.verify else []) + ([] if spec.crn.path else ["gatesim"])
+        if spec.sequences.enabled:
+            out += ["design", "order"]
+    if spec.report.enabled:
+        out.append("report")
+    return out + ["build.json"]
+
+
 def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Callable | None = None,
-              log: Callable[[str], None] = lambda s: None) -> BuildResult:
-    """Run every stage of ``spec`` into ``out_dir`` atomically (see the module docstring)."""
+              log: Callable[[str], None] = lambda s: None,
+              on_stage: Callable[[str], None] | None = None) -> BuildResult:
+    """Run every stage of ``spec`` into ``out_dir`` atomically (see the module docstring).
+
+    ``force`` ignores the previous build's cache; ``progress`` gets training epochs; ``log`` one
+    line per finished stage; ``on_stage`` the name of each stage as it starts."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     previous_hashes = {} if force else _previous_stage_hashes(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     result = BuildResult(out_dir)
-    stage = "setup"
+    current = ["setup"]
+
+    def enter(name: str) -> None:
+        current[0] = name
+        if on_stage is not None:
+            on_stage(name)
+
     try:
         network = None
         examples = None
         if spec.crn.path is None:
-            stage = "network"
+            enter("network")
             t0 = time.perf_counter()
             key = spec.digest("dataset", "network", "training", "seed")
             reuse = previous_hashes.get("network") == key
@@ -433,7 +592,7 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
             result.stages["network"] = {"hash": key, "seconds": time.perf_counter() - t0, "reused": reused, **info}
             log(f"network: {'reused' if reused else 'done'} ({result.stages['network']['seconds']:.1f} s)")
 
-        stage = "crn"
+        enter("crn")
         t0 = time.perf_counter()
         if spec.crn.path is not None:
             user_crn = read_crn(spec.resolve(spec.crn.path))
@@ -458,12 +617,18 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
             f"{forms['reduced'].stats()['reactions']} reduced -> {forms['formal'].stats()['reactions']} formal")
 
         if examples is not None:
-            stage = "simulate"
+            enter("simulate")
             t0 = time.perf_counter()
-            sim = stage_simulate(forms["formal"], examples, spec)
-            atomic_write_text(work / "simulation.json", json.dumps(sim, indent=1))
-            result.stages["simulate"] = {k: v for k, v in sim.items() if k != "crn_outputs"}
-            result.stages["simulate"]["seconds"] = time.perf_counter() - t0
+            key = _hash(format_crn(forms["formal"]), json.dumps(asdict(spec.simulation), sort_keys=True),
+                        _array_hash(examples.x, examples.network_outputs))
+            reused = _reuse("simulate", key, ("simulation.json",), work, out_dir, previous_hashes, result)
+            if reused:
+                sim = json.loads((work / "simulation.json").read_text())
+            else:
+                sim = stage_simulate(forms["formal"], examples, spec)
+                atomic_write_text(work / "simulation.json", json.dumps(sim, indent=1))
+            result.stages["simulate"] = {k: v for k, v in sim.items() if k not in ("crn_outputs", "per_example")}
+            result.stages["simulate"].update(hash=key, reused=reused, seconds=time.perf_counter() - t0)
             if "argmax_match" in sim:
                 result.checks.append({
                     "check": "CRN argmax equals the network on every simulated example",
@@ -482,32 +647,29 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
                     "value": sim["limit_max_abs_error"],
                     "pass": sim["limit_max_abs_error"] <= 1e-9,
                 })
-            log(f"simulate: {sim.get('argmax_match', '?')}/{sim['examples']} argmax match, "
-                f"max error {sim.get('max_abs_error', float('nan')):.2e} ({sim['seconds']:.1f} s)")
+            log(f"simulate: {'reused, ' if reused else ''}{sim.get('argmax_match', '?')}/{sim['examples']} argmax match, "
+                f"max error {sim.get('max_abs_error', float('nan')):.2e} ({time.perf_counter() - t0:.1f} s)")
 
         if spec.dsd.enabled:
-            system = stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log)
+            system = stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log, enter)
             if spec.sequences.enabled:
-                stage = "design"
+                enter("design")
                 stage_design(spec, system, work, out_dir, previous_hashes, result, log)
-                stage = "order"
+                enter("order")
                 stage_order(spec, forms["formal"], examples, work, result, log)
 
-        stage = "report"
-        build = {
-            "name": spec.name,
-            "spec_hash": spec.digest(),
-            "spec": asdict(spec),
-            "versions": _versions(),
-            "stages": result.stages,
-            "checks": result.checks,
-        }
-        atomic_write_text(work / "build.json", json.dumps(build, indent=1, default=str))
+        if spec.report.enabled:
+            enter("report")
+            _write_build_json(spec, result, work)  # what the report reads of the checks and timings
+            stage_report(spec, work, out_dir, previous_hashes, result, log, out_dir)
+
+        enter("build.json")
+        _write_build_json(spec, result, work)
     except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise StageError(f"stage '{stage}' failed: {exc}") from exc
+        raise StageError(f"stage '{current[0]}' failed: {exc}") from exc
 
     old = None
     if out_dir.exists():

@@ -409,14 +409,26 @@ def build(
     force: bool = typer.Option(False, "--force", help="re-run cached stages"),
 ):
     """Run the whole chain of a spec into its build folder."""
-    from dsd.build import run_build
+    from dsd.build import planned_stages, run_build
     from dsd.spec import load_spec
 
     build_spec = load_spec(spec)
     out_dir = out if out is not None else Path("build") / build_spec.name
+    stages = planned_stages(build_spec)
     with _progress() as progress:
+        task = progress.add_task("build", total=len(stages), info="")
+        done: list[str] = []
+
+        def on_stage(name: str) -> None:
+            if done:
+                progress.advance(task)
+            done.append(name)
+            progress.update(task, info=name)
+
         result = run_build(build_spec, out_dir, force=force, progress=_epoch_callback(progress),
-                           log=lambda s: err_console.print(s, markup=False, highlight=False))
+                           log=lambda s: progress.console.print(s, markup=False, highlight=False),
+                           on_stage=on_stage)
+        progress.update(task, completed=len(stages), info="done")
     for c in result.checks:
         mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
         console.print(f"{mark} {c['check']}: {c['value']}")

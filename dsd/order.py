@@ -20,6 +20,13 @@ Choices, all in :class:`OrderOptions`:
   shorter ones, and signal strands (used single-stranded, at a measured concentration), are
   desalted (``STD``). Any strand over 90 nt is PAGE purified whatever its role (vendors' advice
   for unmodified oligos over ~80-100 nt).
+- Modifications (dyes, quenchers: the reporter strands of :mod:`dsd.reporters`) are written inline
+  in the vendor's codes between slashes, e.g. ``/56-FAM/ACGT.../`` or ``...ACGT/3IABkFQ/``; a
+  sequence is A, C, G, T and such codes only, and lengths count bases only. A labelled strand is
+  HPLC purified (the vendors' advice for dye-labelled oligos: HPLC separates the labelled full-length
+  strand from unlabelled and truncated ones, which would read as background) and made at 100 nmol
+  at least (some dyes are offered only from 100 nmol, and HPLC recovers a fraction of a small
+  synthesis; check the vendor's catalogue for each dye).
 - Names: at most 30 characters (IDT's limit), unique; a longer name keeps a readable prefix and
   ends in ``_`` + 6 hex digits of a hash of the full name, so the same strand always gets the same
   short name.
@@ -44,13 +51,33 @@ ORDER_HEADER = ("Name", "Sequence", "Scale", "Purification")
 PLATES_HEADER = ("Plate", "Well Position", "Name", "Sequence")
 PLATE_SHEET_HEADER = ("Well Position", "Name", "Sequence")
 PLATE_SHAPES = {96: (8, 12), 384: (16, 24)}  # wells -> (rows, columns)
-_ACGT = re.compile(r"[ACGT]+\Z")
+_SEQUENCE = re.compile(r"(?:[ACGT]|/[A-Za-z0-9_.+-]+/)*\Z")  # bases and inline /modification/ codes
+_MODIFICATION = re.compile(r"/[A-Za-z0-9_.+-]+/")
+
+
+def bases(sequence: str) -> str:
+    """The bases of a sequence written with inline modification codes.
+
+    >>> bases("/56-FAM/ACGT/3IABkFQ/")
+    'ACGT'
+    """
+    return _MODIFICATION.sub("", sequence)
+
+
+def modifications(sequence: str) -> tuple[str, ...]:
+    """The inline modification codes of a sequence, 5'->3'.
+
+    >>> modifications("/56-FAM/ACGT/3IABkFQ/")
+    ('/56-FAM/', '/3IABkFQ/')
+    """
+    return tuple(_MODIFICATION.findall(sequence))
 
 
 @dataclass(frozen=True)
 class StrandEntry:
-    """One row of a strands table: a strand (5'->3') of one complex, and that complex's role and
-    concentration in the tube (nM; 0 when it is not added, e.g. an input signal)."""
+    """One row of a strands table: a strand (5'->3', bases and inline modification codes such as
+    ``/56-FAM/``) of one complex, and that complex's role and concentration in the tube (nM; 0 when
+    it is not added, e.g. an input signal)."""
 
     name: str
     sequence: str
@@ -61,7 +88,7 @@ class StrandEntry:
 
     @property
     def length_nt(self) -> int:
-        return len(self.sequence)
+        return len(bases(self.sequence))
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,9 @@ class OrderOptions:
     page_roles, page_above_nt : strands of these roles longer than this many nt are PAGE purified.
     page_any_above_nt : any strand longer than this is PAGE purified (None: no such rule).
     page_code, standard_code : the vendor's purification codes.
+    labelled_code : purification of a strand with a modification (dye, quencher): HPLC.
+    labelled_min_scale : smallest scale code for such a strand (one of ``scales``' codes; None: by
+        length like any strand).
     max_name_chars : longest oligo name (IDT: 30).
     name_prefix : put before every name (e.g. ``iris_``), so orders of several builds do not clash.
     plate_wells : 96 or 384. plate_fill : ``column`` (A1, B1, ...) or ``row`` (A1, A2, ...).
@@ -86,6 +116,8 @@ class OrderOptions:
     page_any_above_nt: int | None = 90
     page_code: str = "PAGE"
     standard_code: str = "STD"
+    labelled_code: str = "HPLC"
+    labelled_min_scale: str | None = "100nm"
     max_name_chars: int = 30
     name_prefix: str = ""
     plate_wells: int = 96
@@ -109,14 +141,21 @@ class OrderOptions:
             raise ValueError(f"order plate_wells must be one of {sorted(PLATE_SHAPES)}, got {self.plate_wells}")
         if self.plate_fill not in ("column", "row"):
             raise ValueError(f"order plate_fill must be 'column' or 'row', got {self.plate_fill!r}")
+        codes = [code for _, code in self.scales]
+        if self.labelled_min_scale is not None and self.labelled_min_scale not in codes:
+            raise ValueError(f"order labelled_min_scale must be one of the scale codes {codes}, "
+                             f"got {self.labelled_min_scale!r}")
 
-    def scale(self, length_nt: int) -> str:
-        for max_nt, code in self.scales:
-            if length_nt <= max_nt:
-                return code
-        return self.scales[-1][1]
+    def scale(self, length_nt: int, labelled: bool = False) -> str:
+        codes = [code for _, code in self.scales]
+        k = next((i for i, (max_nt, _) in enumerate(self.scales) if length_nt <= max_nt), len(codes) - 1)
+        if labelled and self.labelled_min_scale is not None:
+            k = max(k, codes.index(self.labelled_min_scale))
+        return codes[k]
 
-    def purification(self, length_nt: int, roles: Iterable[str]) -> str:
+    def purification(self, length_nt: int, roles: Iterable[str], labelled: bool = False) -> str:
+        if labelled:
+            return self.labelled_code
         if self.page_any_above_nt is not None and length_nt > self.page_any_above_nt:
             return self.page_code
         if length_nt > self.page_above_nt and any(r in self.page_roles for r in roles):
@@ -139,7 +178,7 @@ class OrderRow:
 
     @property
     def length_nt(self) -> int:
-        return len(self.sequence)
+        return len(bases(self.sequence))
 
 
 @dataclass(frozen=True)
@@ -163,7 +202,8 @@ def strand_entries(strands: Iterable[Any]) -> list[StrandEntry]:
     """:class:`StrandEntry` rows from strands-table rows: mappings with the ``strands.csv`` columns
     (``name, sequence, role, domains, complex, concentration_nM``; ``domains`` space-separated) or
     objects with those attributes (``sequences.design.StrandRecord``). Sequences are validated:
-    ACGT only (ValueError naming the strand); names must be unique."""
+    A, C, G, T and inline ``/modification/`` codes only, at least one base (ValueError naming the
+    strand); names must be unique."""
     out: list[StrandEntry] = []
     seen: set[str] = set()
     for item in strands:
@@ -176,9 +216,10 @@ def strand_entries(strands: Iterable[Any]) -> list[StrandEntry]:
             entry = StrandEntry(str(_field(item, "name")), str(_field(item, "sequence")).strip(),
                                 str(_field(item, "role")), tuple(domains), str(_field(item, "complex")),
                                 float(_field(item, "concentration_nM") or 0.0))
-        if not _ACGT.match(entry.sequence):
-            bad = sorted(set(entry.sequence) - set("ACGT")) or ["(empty)"]
-            raise ValueError(f"strand {entry.name}: sequence must be A, C, G, T only; found {''.join(bad)!r}")
+        if not (_SEQUENCE.match(entry.sequence) and bases(entry.sequence)):
+            bad = sorted(set(bases(entry.sequence)) - set("ACGT")) or ["(no bases)"]
+            raise ValueError(f"strand {entry.name}: sequence must be A, C, G, T (and /modification/ codes) only; "
+                             f"found {''.join(bad)!r}")
         if entry.name in seen:
             raise ValueError(f"strand {entry.name} appears twice in the strands table")
         seen.add(entry.name)
@@ -238,11 +279,13 @@ def order_rows(strands: Iterable[Any], options: OrderOptions | None = None) -> l
             notes.append("one oligo for strands " + ", ".join(e.name for e in entries) + " (same sequence)")
         if name != full:
             notes.append(f"short for {full}")
-        limit = options.scales[-1][0]
-        if len(sequence) > limit:
-            notes.append(f"{len(sequence)} nt: longer than the {limit}-nt limit of scale {options.scales[-1][1]}")
-        rows.append(OrderRow(name, sequence, options.scale(len(sequence)),
-                             options.purification(len(sequence), roles),
+        limit, n_bases, labelled = options.scales[-1][0], entries[0].length_nt, bool(modifications(sequence))
+        if n_bases > limit:
+            notes.append(f"{n_bases} nt: longer than the {limit}-nt limit of scale {options.scales[-1][1]}")
+        if labelled:
+            notes.append("labelled " + " ".join(modifications(sequence)))
+        rows.append(OrderRow(name, sequence, options.scale(n_bases, labelled),
+                             options.purification(n_bases, roles, labelled),
                              tuple(e.name for e in entries), roles, "; ".join(notes)))
     return rows
 

@@ -17,6 +17,9 @@ Conventions (all in :class:`ProtocolOptions`):
 - A complex's concentration in the reaction is its backbone's; the excess top strands are removed
   by native PAGE (``purify="page"``, the default) or left in (``purify="excess"``: the protocol
   then says how much free top strand each complex brings in; those strands are gate outputs).
+  Reporter complexes (:mod:`dsd.reporters`) are always used as annealed: their top strand is the
+  quencher strand, which nothing else binds, and its excess keeps every fluorophore strand
+  quenched (a free fluorophore strand would read as output).
 - The mixing table fills the reaction volume exactly: complexes at their target concentration
   (``volume_uL = conc_nM * reaction_uL / stock_nM``), a slot of ``input_uL`` for the input strands
   of an example, 10× buffer so that the final buffer is 1× (annealed stocks are already in 1×),
@@ -37,6 +40,7 @@ from dsd.domains import complement
 from dsd.order import OrderRow, StrandEntry, strand_entries
 
 ANNEALED_ROLES = ("gate", "fuel", "helper", "reporter")
+AS_ANNEALED_ROLES = ("reporter",)  # never gel-purified: the excess top strand is an inert quencher strand
 
 
 @dataclass(frozen=True)
@@ -367,13 +371,14 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 def protocol_markdown(source: Any, options: ProtocolOptions | None = None, *, unit_nM: float = 10.0,
                       examples: Mapping[str, Sequence[float]] | Sequence[Sequence[float]] | None = None,
                       signals: Sequence[Any] | None = None, order: Sequence[OrderRow] | None = None,
-                      order_warnings: Sequence[str] = (), title: str = "") -> str:
+                      order_warnings: Sequence[str] = (), title: str = "", readout: str = "") -> str:
     """``protocol.md``: oligos, annealing of every complex, purification, the mixing table of one
     reaction and the input strands of each example (``examples``: name -> input values, or a list).
 
     ``source`` is a strands table (rows or :class:`dsd.order.StrandEntry` s) or a ``DomainSystem``;
     ``order`` (from :func:`dsd.order.order_rows`) names the oligo each strand comes from;
-    ``order_warnings`` (from :func:`dsd.order.order_warnings`) are repeated under Oligos."""
+    ``order_warnings`` (from :func:`dsd.order.order_warnings`) are repeated under Oligos;
+    ``readout`` (markdown, e.g. :func:`dsd.reporters.readout_markdown`) becomes section 6, Read-out."""
     options = options or ProtocolOptions()
     complexes = complexes_of(source, options)
     mix = mixing_table(complexes, options)  # raises before anything is written when it cannot work
@@ -412,6 +417,8 @@ def protocol_markdown(source: Any, options: ProtocolOptions | None = None, *, un
             f"that no volume is below {options.min_volume_uL:g} µL.", ""]
 
     annealed = [cx for cx in complexes if cx.annealed and cx.conc_nM > 0]
+    purified = [cx for cx in annealed if cx.role not in AS_ANNEALED_ROLES]
+    as_annealed = [cx for cx in annealed if cx.role in AS_ANNEALED_ROLES]
     out += ["## 2. Annealing", ""]
     cool_min = (options.anneal_high_C - options.anneal_low_C) / options.cool_C_per_min
     out += [f"Program (thermocycler): {options.anneal_high_C:g} °C for {options.anneal_hold_min:g} min, then cool to "
@@ -434,25 +441,34 @@ def protocol_markdown(source: Any, options: ProtocolOptions | None = None, *, un
         out += [f"| total | | | | | | {_vol(recipe.volume_uL)} |", ""]
         out += [f"Makes {recipe.volume_uL:g} µL of {cx.name} at {_num(recipe.conc_uM)} µM: {per_reaction:.3g} µL "
                 f"per reaction, enough for {math.floor(recipe.volume_uL / per_reaction)} reactions"
-                + (" before purification losses." if options.purify == "page" else "."), ""]
+                + (" before purification losses." if options.purify == "page" and cx in purified else "."), ""]
 
     out += ["## 3. Purification", ""]
-    if options.purify == "page":
-        out += [f"Purify each annealed complex on a native (non-denaturing) 10-12 % polyacrylamide gel in 1× "
+    if options.purify == "page" and purified:
+        out += [f"Purify each annealed complex{' except the reporters' if as_annealed else ''} on a native "
+                f"(non-denaturing) 10-12 % polyacrylamide gel in 1× "
                 f"buffer (with its Mg²⁺), run cold; cut out the band of the full complex, elute it into 1× buffer "
                 f"and measure its concentration by A260 with the complex's extinction coefficient. This removes the "
                 f"{options.top_excess - 1:.0%} excess of top strands: a free top strand is the complex's output (for "
                 f"a translator, a free product signal strand) and would act as if the input had already reacted. "
                 f"Adjust the volumes of section 4 to the measured concentrations (they assume the annealed "
                 f"concentration).", ""]
-    else:
+    elif purified:
         out += [f"Complexes are used as annealed, with their {options.top_excess - 1:.0%} excess of top strands. Each "
                 f"free top strand is an output of its complex (for a translator, a product signal strand), so each "
                 f"reaction starts with this much free top strand (a background the outputs will show):", ""]
         out += _table(("Complex", "Top strand", "Free in the reaction (nM)"),
                       [(cx.name, cx.strands[k], _num((options.top_excess - 1) * cx.conc_nM))
-                       for cx in annealed for k in range(len(cx.strands)) if k != cx.backbone])
+                       for cx in purified for k in range(len(cx.strands)) if k != cx.backbone])
         out.append("")
+    if not annealed:
+        out += ["No annealed complex to purify.", ""]
+    if as_annealed:
+        out += [f"Reporter complexes ({', '.join(cx.name for cx in as_annealed)}) are not purified: they are used as "
+                f"annealed, with their {options.top_excess - 1:.0%} excess of quencher strand. A free quencher strand "
+                f"binds nothing else in the tube, and the excess makes sure that every fluorophore strand is quenched "
+                f"(a free fluorophore strand would read as output). Keep dye-labelled oligos and reporters in the "
+                f"dark.", ""]
 
     out += [f"## 4. Mixing one {V:g} µL reaction", ""]
     out += [f"Add in this order; annealed stocks and their dilutions are in 1× buffer, so the {bx} buffer volume "
@@ -482,4 +498,6 @@ def protocol_markdown(source: Any, options: ProtocolOptions | None = None, *, un
                       [(r.component, oligo.get(r.component, ""), r.role if r.role != "water" else "", _num(r.final_nM),
                         _num(r.stock_uM), _vol(r.volume_uL), r.note) for r in rows])
         out += [f"| total | | | | | {_vol(sum(r.volume_uL for r in rows))} | |", ""]
+    if readout:
+        out += ["## 6. Read-out", "", readout.strip("\n"), ""]
     return "\n".join(out).rstrip("\n") + "\n"

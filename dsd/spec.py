@@ -29,6 +29,7 @@ class DatasetSpec:
     path: str | None = None  # csv: the table; mnist: folder with the IDX files
     label_column: str | None = None  # csv
     feature_columns: tuple[str, ...] | None = None  # csv
+    download: str | None = None  # where to get the data: printed when dataset.path is missing
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,75 @@ class SequencesSpec:
 
 
 @dataclass(frozen=True)
+class OrderSpec:
+    """The ``order:`` section: vendor format, synthesis scales, purification per role, plates and
+    reporters. ``options`` holds every :class:`dsd.order.OrderOptions` field the spec may set."""
+
+    vendor: str = "idt"  # the bulk-order and plate-upload format (IDT's is the one written)
+    options: tuple[tuple[str, Any], ...] = ()  # OrderOptions fields given in the spec (sorted)
+    reporters: bool = False  # fluorophore/quencher reporter complexes for the output species
+    reporter_dyes: tuple[str, ...] | None = None  # None: the default dye cycle of dsd.reporters
+    reporter_safety: float = 2.0  # reporter = safety x the most of its output rail
+    reporter_calibrants: bool = True  # also order Cal_<rail> strands for the calibration curve
+
+    def reporter_options(self):
+        from dsd.reporters import ReporterOptions
+
+        dyes = {"dyes": self.reporter_dyes} if self.reporter_dyes else {}
+        return ReporterOptions(**dyes, safety=self.reporter_safety, calibrants=self.reporter_calibrants)
+
+    def order_options(self):
+        from dsd.order import OrderOptions
+
+        return OrderOptions(**dict(self.options))
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """The ``protocol:`` section: volumes (µL), stocks (µM), annealing; see :class:`dsd.protocol.ProtocolOptions`.
+
+    ``reaction_uL`` None picks the smallest of 100, 200, 500, 1000 µL that holds every complex with
+    pipettable volumes; ``anneal_uM`` defaults to 25 µM (lowered per complex where strands would
+    not fit)."""
+
+    reaction_uL: float | None = None
+    options: tuple[tuple[str, Any], ...] = (("anneal_uM", 25.0),)
+    examples: int = 2  # examples whose input-strand volumes the protocol lists
+
+    def protocol_options(self, reaction_uL: float):
+        from dsd.protocol import ProtocolOptions
+
+        return ProtocolOptions(**dict(self.options), reaction_uL=reaction_uL)
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """The ``report:`` section: ``report.html`` and its order-cost estimate."""
+
+    enabled: bool = True
+    examples_to_plot: int = 3
+    confidence: str = "margin"  # margin | softmax
+    currency: str | None = None
+    price_per_nt: tuple[tuple[str, float], ...] = ()  # scale code -> price per nucleotide
+    price_per_strand: tuple[tuple[str, float], ...] = ()  # purification code -> price per oligo
+    price_per_modification: tuple[tuple[str, float], ...] = ()  # modification code (/56-FAM/) -> price each
+
+    def price_table(self) -> dict | None:
+        table: dict[str, Any] = {}
+        if self.currency is not None:
+            table["currency"] = self.currency
+        if self.price_per_nt:
+            table["per_nt"] = dict(self.price_per_nt)
+        if self.price_per_strand:
+            table["per_strand"] = dict(self.price_per_strand)
+        if self.price_per_modification:
+            table["per_modification"] = dict(self.price_per_modification)
+        if table:
+            table["source"] = "the build spec's report section"
+        return table or None
+
+
+@dataclass(frozen=True)
 class BuildSpec:
     name: str
     seed: int = 0
@@ -111,6 +181,9 @@ class BuildSpec:
     simulation: SimulationSpec = field(default_factory=SimulationSpec)
     dsd: DSDSpec = field(default_factory=DSDSpec)
     sequences: SequencesSpec = field(default_factory=SequencesSpec)
+    order: OrderSpec = field(default_factory=OrderSpec)
+    protocol: ProtocolSpec = field(default_factory=ProtocolSpec)
+    report: ReportSpec = field(default_factory=ReportSpec)
     base_dir: str = "."  # folder relative paths in the spec are resolved against
 
     def resolve(self, path: str | None) -> Path | None:
@@ -190,7 +263,7 @@ def _section(where: str, raw: Any, allowed: set[str]) -> dict:
 def _dataset(raw: Any) -> DatasetSpec:
     if isinstance(raw, str):
         raw = {"name": raw}
-    d = _section("dataset", raw, {"name", "path", "label_column", "feature_columns"})
+    d = _section("dataset", raw, {"name", "path", "label_column", "feature_columns", "download"})
     name = _check_str("dataset.name", d.get("name", "iris"), DATASETS)
     path = d.get("path")
     if path is not None:
@@ -207,7 +280,10 @@ def _dataset(raw: Any) -> DatasetSpec:
         if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
             raise SpecError("dataset.feature_columns: expected a list of column names")
         features = tuple(features)
-    return DatasetSpec(name, path, label, features)
+    download = d.get("download")
+    if download is not None:
+        download = " ".join(_check_str("dataset.download", download).split())  # one line in the error
+    return DatasetSpec(name, path, label, features, download or None)
 
 
 def _network(raw: Any) -> NetworkSpec:
@@ -358,7 +434,119 @@ def _check_gc_window(sequences: SequencesSpec, dsd: DSDSpec) -> None:
                             f"[{rules.gc_min:g}, {rules.gc_max:g}] (it would need {lo} to {hi} G+C)")
 
 
-TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences"}
+def _options(where: str, d: dict, cls, skip: set[str] = frozenset()) -> dict[str, Any]:
+    """Check the keys of ``d`` that are fields of the options dataclass ``cls`` against the type of
+    each field's default (numbers must not be negative; a field whose default is None may be null)."""
+    import dataclasses
+
+    out: dict[str, Any] = {}
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    nullable = {f.name for f in dataclasses.fields(cls) if "None" in str(f.type)}
+    for k, v in d.items():
+        if k in skip or k not in defaults:
+            continue
+        default, at = defaults[k], f"{where}.{k}"
+        if v is None and k in nullable:
+            out[k] = None
+        elif isinstance(default, bool):
+            out[k] = _check_bool(at, v)
+        elif isinstance(default, int):
+            out[k] = _check_int(at, v, 0)
+        elif isinstance(default, float):
+            out[k] = _check_float(at, v, 0.0)
+        elif isinstance(default, str):
+            out[k] = _check_str(at, v)
+        elif isinstance(default, tuple):
+            if not isinstance(v, list):
+                raise SpecError(f"{at}: expected a list, got {v!r} ({_type_name(v)})")
+            out[k] = tuple(tuple(x) if isinstance(x, list) else x for x in v)
+        else:  # pragma: no cover - every options field has one of the types above
+            raise SpecError(f"{at}: cannot be set in a spec")
+    return out
+
+
+def _field_message(section: str, message: str) -> str:
+    """``"order plate_wells must be ..."`` (an options class's own check) -> ``"order.plate_wells: must be ..."``."""
+    m = re.match(rf"{section} (\w+)[: ]\s*(.*)", message)
+    return f"{section}.{m.group(1)}: {m.group(2)}" if m else f"{section}: {message}"
+
+
+def _order(raw: Any) -> OrderSpec:
+    from dsd.order import OrderOptions
+
+    fields = set(OrderOptions.__dataclass_fields__) - {"max_name_chars"}
+    d = _section("order", raw, {"vendor", "reporters", "reporter_dyes", "reporter_safety", "reporter_calibrants"}
+                 | fields)
+    vendor = _check_str("order.vendor", d.get("vendor", "idt"), ("idt",))
+    options = _options("order", {k: v for k, v in d.items() if k in fields}, OrderOptions)
+    if "scales" in options:
+        scales = options["scales"]
+        for i, pair in enumerate(scales):
+            if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+                raise SpecError(f"order.scales[{i}]: expected [max_nt, code] such as [60, 25nm], got {list(pair) if isinstance(pair, tuple) else pair!r}")
+            _check_int(f"order.scales[{i}][0]", pair[0], 1)
+    if "page_roles" in options and not all(isinstance(r, str) for r in options["page_roles"]):
+        raise SpecError("order.page_roles: expected a list of roles such as [gate, fuel, helper]")
+    try:
+        OrderOptions(**options)
+    except ValueError as exc:
+        raise SpecError(_field_message("order", str(exc))) from None
+    reporters = _check_bool("order.reporters", d.get("reporters", False))
+    dyes = d.get("reporter_dyes")
+    if dyes is not None:
+        if not isinstance(dyes, list) or not dyes or not all(isinstance(x, str) for x in dyes):
+            raise SpecError(f"order.reporter_dyes: expected a list of dye names, got {dyes!r}")
+        dyes = tuple(dyes)
+    safety = _check_float("order.reporter_safety", d.get("reporter_safety", 2.0), 1.0)
+    calibrants = _check_bool("order.reporter_calibrants", d.get("reporter_calibrants", True))
+    spec = OrderSpec(vendor, tuple(sorted(options.items())), reporters, dyes, safety, calibrants)
+    try:
+        spec.reporter_options()
+    except ValueError as exc:
+        raise SpecError(f"order.reporter_dyes: {exc}" if "dye" in str(exc) else f"order: {exc}") from None
+    return spec
+
+
+def _protocol(raw: Any) -> ProtocolSpec:
+    from dsd.protocol import ProtocolOptions
+
+    fields = set(ProtocolOptions.__dataclass_fields__)
+    d = _section("protocol", raw, fields | {"examples"})
+    reaction = d.get("reaction_uL", "auto")
+    reaction_uL = None if reaction == "auto" else _check_float("protocol.reaction_uL", reaction, 0.0, strict=True)
+    options = {"anneal_uM": 25.0, **_options("protocol", d, ProtocolOptions, skip={"reaction_uL"})}
+    try:
+        ProtocolOptions(**options, reaction_uL=reaction_uL or 1000.0)
+    except ValueError as exc:
+        raise SpecError(_field_message("protocol", str(exc))) from None
+    examples = _check_int("protocol.examples", d.get("examples", 2), 0)
+    return ProtocolSpec(reaction_uL, tuple(sorted(options.items())), examples)
+
+
+def _report(raw: Any) -> ReportSpec:
+    d = _section("report", raw, {"enabled", "examples_to_plot", "confidence", "currency", "price_per_nt",
+                                 "price_per_strand", "price_per_modification"})
+    out: dict[str, Any] = {}
+    if "enabled" in d:
+        out["enabled"] = _check_bool("report.enabled", d["enabled"])
+    if "examples_to_plot" in d:
+        out["examples_to_plot"] = _check_int("report.examples_to_plot", d["examples_to_plot"], 0)
+    if "confidence" in d:
+        out["confidence"] = _check_str("report.confidence", d["confidence"], ("margin", "softmax"))
+    if d.get("currency") is not None:
+        out["currency"] = _check_str("report.currency", d["currency"])
+    for k in ("price_per_nt", "price_per_strand", "price_per_modification"):
+        if d.get(k) is not None:
+            table = d[k]
+            if not isinstance(table, dict):
+                raise SpecError(f"report.{k}: expected a mapping of code to price, got {_type_name(table)}")
+            out[k] = tuple(sorted((str(code), _check_float(f"report.{k}.{code}", price, 0.0))
+                                  for code, price in table.items()))
+    return ReportSpec(**out)
+
+
+TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences", "order",
+             "protocol", "report"}
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -385,12 +573,13 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
     if dataset.path is not None and network.load is None and crn.path is None:
         where = base / Path(dataset.path).expanduser()
         if dataset.name == "csv" and not where.is_file():
-            raise SpecError(f"dataset.path: CSV file not found: {dataset.path}")
+            raise SpecError(f"dataset.path: CSV file not found: {dataset.path} (looked for {where})"
+                            + (f"; {dataset.download}" if dataset.download else ""))
         if dataset.name == "mnist" and not where.exists():
             raise SpecError(
                 f"dataset.path: MNIST folder not found: {dataset.path} (download the four original MNIST "
                 "files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
-                "t10k-labels-idx1-ubyte.gz into it)"
+                "t10k-labels-idx1-ubyte.gz into it)" + (f"; {dataset.download}" if dataset.download else "")
             )
     dsd_spec = _dsd(raw.get("dsd"))
     sequences = _sequences(raw.get("sequences"))
@@ -405,6 +594,9 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         simulation=_simulation(raw.get("simulation")),
         dsd=dsd_spec,
         sequences=sequences,
+        order=_order(raw.get("order")),
+        protocol=_protocol(raw.get("protocol")),
+        report=_report(raw.get("report")),
         base_dir=str(base),
     )
 

@@ -1,7 +1,11 @@
 """``dsd build`` end to end on small settings: files, checks, caching and atomicity."""
 
+import csv
 import json
 import subprocess
+import re
+import time
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -21,6 +25,7 @@ SMALL_IRIS = {
     "training": {"epochs": 30},
     "crn": {"reduce": True, "fanout_limit": 4},
     "simulation": {"t_end": 50, "examples": 40},
+    "order": {"reporters": True},
 }
 
 
@@ -31,7 +36,7 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     assert {"model.npz", "model.json", "crn.txt", "crn_reduced.txt", "crn_formal.txt", "crn.sbml",
             "simulation.json", "system.pil", "dsd.json", "verification.json", "gatesim.json", "domains.csv",
             "strands.csv", "checks.csv", "design.json", "order.csv", "plates.csv", "plates.xlsx", "protocol.md",
-            "build.json"} <= names
+            "report.html", "build.json"} <= names
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
     assert read_crn(out / "crn.txt").stats()["reactions"] == 40
     assert read_crn(out / "crn_reduced.txt").stats()["reactions"] == 16
@@ -50,12 +55,82 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     assert dna["sizing"]["bound_total"] > 0 and dna["total_nM_by_role"]["gate"] > 0
     assert all(c["pass"] for c in build["checks"]), build["checks"]
     assert first.reused == []
+    with open(out / "reporters.csv", newline="") as f:
+        reporter_rows = [r for r in csv.DictReader(f) if r["role"] == "reporter"]
+    by_complex = Counter(r["complex"] for r in reporter_rows)
+    assert set(by_complex) == {f"Rep_Y{i}{rail}" for i in range(3) for rail in "pn"} & set(by_complex)
+    assert len(by_complex) >= 3 and set(by_complex.values()) == {2}  # fluorophore strand + quencher strand
+    assert sum(r["sequence"].startswith("/56-FAM/") for r in reporter_rows) >= 1
+    assert all(float(r["concentration_nM"]) > 0 for r in reporter_rows)
+    assert "Read-out" in (out / "protocol.md").read_text()
+    assert_wet_lab_files(out, build["stages"]["order"]["reaction_uL"])
+    report = (out / "report.html").read_text()
+    assert report.count("<img src=\"data:image/png;base64,") >= 3 and "http://" not in report
+    model = (out / "model.npz").read_bytes()
+    t0 = time.perf_counter()
     second = run_build(parse_spec(SMALL_IRIS), out)
-    assert second.reused == ["network", "verify", "design"]
-    strands = (out / "strands.csv").read_text().splitlines()
-    assert strands[0] == "name,sequence,length,role,domains,complex,concentration_nM"
-    assert all(set(line.split(",")[1]) <= set("ACGT") for line in strands[1:])
-    assert (out / "model.npz").read_bytes() == (tmp_path / "build" / "iris-small" / "model.npz").read_bytes()
+    assert time.perf_counter() - t0 < 10
+    assert second.reused == ["network", "simulate", "verify", "gatesim", "design", "report"]
+    assert (out / "model.npz").read_bytes() == model
+    forced = run_build(parse_spec({**SMALL_IRIS, "report": {"enabled": False}, "sequences": {"enabled": False}}),
+                       out, force=True)
+    assert forced.reused == [] and not (out / "report.html").exists() and not (out / "order.csv").exists()
+
+
+def _markdown_table(lines: list[str], start: int) -> list[dict]:
+    """The markdown table that starts at or after line ``start``: one dict per body row."""
+    while not lines[start].startswith("|"):
+        start += 1
+    header = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(dict(zip(header, (c.strip() for c in line.strip("|").split("|")))))
+    return rows
+
+
+def assert_wet_lab_files(out: Path, reaction_uL: float) -> None:
+    """The content rules of issue 5 on a build folder's strands, order, plates and protocol."""
+    with open(out / "strands.csv", newline="") as f:
+        strands = list(csv.DictReader(f))
+    assert list(strands[0]) == ["name", "sequence", "length", "role", "domains", "complex", "concentration_nM"]
+    assert all(set(s["sequence"]) <= set("ACGT") and len(s["sequence"]) == int(s["length"]) for s in strands)
+    assert len({s["name"] for s in strands}) == len(strands)
+    with open(out / "order.csv", newline="") as f:
+        order = list(csv.DictReader(f))
+    assert list(order[0]) == ["Name", "Sequence", "Scale", "Purification"]
+    names = [o["Name"] for o in order]
+    assert len(set(names)) == len(names) and max(map(len, names)) <= 30
+    reporters = []
+    if (out / "reporters.csv").exists():
+        with open(out / "reporters.csv", newline="") as f:
+            reporters = list(csv.DictReader(f))
+    assert all(set(o["Sequence"]) <= set("ACGT") for o in order if "/" not in o["Sequence"])
+    ordered = Counter(o["Sequence"] for o in order)
+    # every strand of strands.csv (and of reporters.csv) is ordered exactly once (one oligo per distinct sequence)
+    assert set(ordered) == {s["sequence"] for s in strands + reporters} and set(ordered.values()) == {1}
+    for o in order:
+        if "/" in o["Sequence"]:  # a dye- or quencher-labelled reporter strand: one code at one end, HPLC
+            assert re.fullmatch(r"/5[\w-]+/[ACGT]+|[ACGT]+/3[\w-]+/", o["Sequence"]) and o["Purification"] == "HPLC"
+    with open(out / "plates.csv", newline="") as f:
+        wells = list(csv.DictReader(f))
+    assert list(wells[0]) == ["Plate", "Well Position", "Name", "Sequence"]
+    assert len({(w["Plate"], w["Well Position"]) for w in wells}) == len(wells) == len(order)
+    assert {w["Name"]: w["Sequence"] for w in wells} == {o["Name"]: o["Sequence"] for o in order}
+    lines = (out / "protocol.md").read_text().splitlines()
+    mixing = _markdown_table(lines, next(i for i, line in enumerate(lines) if line.startswith("## 4.")))
+    volumes = [float(r["Volume (µL)"]) for r in mixing if r["Component"] != "total"]
+    assert all(v > 0 for v in volumes)
+    assert sum(volumes) == pytest.approx(reaction_uL, abs=0.01 * len(volumes))
+    assert float(mixing[-1]["Volume (µL)"]) == pytest.approx(reaction_uL)
+    slot = next(float(r["Volume (µL)"]) for r in mixing if r["Role"] == "input")
+    examples = [i for i, line in enumerate(lines) if line.startswith("### example")]
+    assert examples
+    for i in examples:
+        rows = [r for r in _markdown_table(lines, i) if r["Strand"] != "total"]
+        assert all(float(r["Volume (µL)"]) > 0 for r in rows)
+        assert sum(float(r["Volume (µL)"]) for r in rows) == pytest.approx(slot, abs=0.01 * len(rows))
 
 
 def test_failing_stage_leaves_previous_build_intact(tmp_path):
@@ -85,11 +160,25 @@ def test_custom_crn_build(tmp_path):
     assert "A + B -> C" in json.loads((out / "verification.json").read_text())["modules"][0]["shape"]
 
 
-def test_cli_build_bad_spec_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("text, field", [
+    ("name: x\nsimulaton:\n  t_end: 5\n", "simulaton: unknown key"),  # unknown key
+    ("name: x\ncrn:\n  reduce: maybe\n", "crn.reduce: expected true or false"),  # wrong type
+    ("name: x\nnetwork:\n  load: missing.npz\n", "network.load: file not found"),  # missing file
+    ("name: x\ndsd:\n  unit_nM: -10\n", "dsd.unit_nM: negative value"),  # negative concentration
+    ("name: x\nprotocol:\n  stock_uM: -100\n", "protocol.stock_uM: negative value"),  # negative concentration
+    ("name: x\ndsd:\n  scheme: seesaw\n", "dsd.scheme: unknown value 'seesaw'"),  # unknown scheme
+    ("name: x\ndsd: {scheme: [\n", "malformed YAML"),  # malformed YAML
+])
+def test_cli_build_bad_spec_leaves_nothing(tmp_path, text, field):
     spec_file = tmp_path / "spec.yaml"
-    spec_file.write_text("name: x\nsimulation:\n  t_end: -1\n")
-    proc = subprocess.run([sys.executable, "-m", "dsd.cli", "build", spec_file, "--out", tmp_path / "out"],
+    spec_file.write_text(text)
+    previous = tmp_path / "out"
+    previous.mkdir()
+    (previous / "build.json").write_text("{}")  # a previous build, to be left as it was
+    proc = subprocess.run([sys.executable, "-m", "dsd.cli", "build", spec_file, "--out", previous],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert "simulation.t_end" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and str(spec_file) in lines[0], proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "spec.yaml"]
+    assert [p.name for p in previous.iterdir()] == ["build.json"] and (previous / "build.json").read_text() == "{}"

@@ -166,3 +166,14 @@ def test_strands_csv_text_and_records_give_the_same_order():
     writer.writerows(table)
     assert order_rows(parse_strands_csv(buf.getvalue())) == order_rows(table)
     assert strand_entries(table)[0].domains == tuple(table[0]["domains"].split())
+
+
+def test_inline_modifications_are_labelled_oligos_hplc_purified():
+    rows = order_rows([entry("Rep_s2", "/56-FAM/TGTAGTTTGTGTAGTTTGAGTGATGTT", "reporter"),
+                       entry("Rep_s1", "ACTCAAACTACACAAACTACA/3IABkFQ/", "reporter"), entry("S_X", random_seq(42, 3))])
+    got = {r.name: (r.scale, r.purification, r.length_nt) for r in rows}
+    assert got == {"Rep_s2": ("100nm", "HPLC", 27), "Rep_s1": ("100nm", "HPLC", 21), "S_X": ("25nm", "STD", 42)}
+    assert "labelled /56-FAM/" in rows[0].note
+    for bad in ("AC/GT", "/56-FAM/", "/5 HEX/ACGT"):
+        with pytest.raises(ValueError, match="S_bad"):
+            order_rows([entry("S_bad", bad)])
