@@ -289,13 +289,15 @@ def validate_system(system: DomainSystem, rules: SequenceRules) -> None:
     if not system.domains:
         raise ValueError("system.domains is empty: nothing to design")
     toeholds = [d for d in system.domains.values() if d.kind == "toehold"]
-    longs = [d for d in system.domains.values() if d.kind in ("long", "history")]
+    # branch-migration domains must outlast toeholds; history domains are never displaced, so any
+    # length serves (dsd.history_nt)
+    longs = [d for d in system.domains.values() if d.kind == "long"]
     if toeholds and longs:
         t = max(toeholds, key=lambda d: d.length)
         s = min(longs, key=lambda d: d.length)
         if t.length >= s.length:
             raise ValueError(
-                f"Domain.length: toehold {t.name} ({t.length} nt) must be shorter than every long/history "
+                f"Domain.length: toehold {t.name} ({t.length} nt) must be shorter than every long "
                 f"domain; {s.name} is {s.length} nt"
             )
     for d in system.domains.values():

@@ -23,10 +23,10 @@ from sequences.rules import (
 from sequences.design import design_sequences
 
 
-def small_system(toehold_nt=6, long_nt=15):
+def small_system(toehold_nt=6, long_nt=15, history_nt=None):
     s = DomainSystem()
     for name, n, kind in [("t", toehold_nt, "toehold"), ("x", long_nt, "long"), ("y", long_nt, "long"),
-                          ("h", long_nt, "history")]:
+                          ("h", history_nt or long_nt, "history")]:
         s.add_domain(name, n, kind)
     s.add(Complex("S", "h t x", "signal"))
     s.add(Complex("G", "x( y( + ) ) t*", "gate"))
@@ -54,6 +54,8 @@ def test_toehold_longer_than_a_long_domain_names_the_field():
     with pytest.raises(ValueError, match="Domain.length") as err:
         validate_system(small_system(toehold_nt=16, long_nt=15), SequenceRules())
     assert "toehold t (16 nt)" in str(err.value) and "15 nt" in str(err.value)
+    # a history domain is never displaced: shorter than a toehold is allowed (dsd.history_nt)
+    validate_system(small_system(history_nt=4), SequenceRules())
 
 
 @pytest.mark.parametrize(
