@@ -572,14 +572,15 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
     dataset = _dataset(raw.get("dataset"))
     if dataset.path is not None and network.load is None and crn.path is None:
         where = base / Path(dataset.path).expanduser()
+        looked = "" if where == Path(dataset.path) else f" (looked for {where})"  # paths are spec-relative
+        download = f"; {dataset.download}" if dataset.download else ""
         if dataset.name == "csv" and not where.is_file():
-            raise SpecError(f"dataset.path: CSV file not found: {dataset.path} (looked for {where})"
-                            + (f"; {dataset.download}" if dataset.download else ""))
+            raise SpecError(f"dataset.path: CSV file not found: {dataset.path}{looked}{download}")
         if dataset.name == "mnist" and not where.exists():
             raise SpecError(
-                f"dataset.path: MNIST folder not found: {dataset.path} (download the four original MNIST "
+                f"dataset.path: MNIST folder not found: {dataset.path}{looked} (download the four original MNIST "
                 "files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
-                "t10k-labels-idx1-ubyte.gz into it)" + (f"; {dataset.download}" if dataset.download else "")
+                "t10k-labels-idx1-ubyte.gz into it)" + download
             )
     dsd_spec = _dsd(raw.get("dsd"))
     sequences = _sequences(raw.get("sequences"))
