@@ -412,21 +412,40 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
     atomic_write_text(work / "order.csv", order_csv(rows))
     atomic_write_text(work / "plates.csv", plates_csv(wells))
     write_plates_xlsx(work / "plates.xlsx", wells)
-    n_examples = 0 if examples is None else min(spec.protocol.examples, len(examples.x))
-    chosen = {f"example {k}": examples.x[k].tolist() for k in range(n_examples)}
+    if spec.protocol.inputs:
+        for i, x in enumerate(spec.protocol.inputs):
+            if len(x) != len(crn.inputs):
+                raise ValueError(f"protocol.inputs[{i}]: expected {len(crn.inputs)} values (inputs "
+                                 f"{', '.join(s.name for s in crn.inputs)}), got {len(x)}")
+        chosen = {f"input {k}": list(x) for k, x in enumerate(spec.protocol.inputs)}
+    else:
+        n_examples = 0 if examples is None else min(spec.protocol.examples, len(examples.x))
+        chosen = {f"example {k}": examples.x[k].tolist() for k in range(n_examples)}
     # the reaction volume: the spec's, else the smallest of 100, 200, 500, 1000 uL that holds every
     # complex at its concentration with pipettable volumes (each complex costs at least the minimum volume)
     volumes = (spec.protocol.reaction_uL,) if spec.protocol.reaction_uL else (100.0, 200.0, 500.0, 1000.0)
+    misfit, fits = None, False
     for volume_uL in volumes:
         try:
             text = protocol_markdown(strands, spec.protocol.protocol_options(volume_uL), unit_nM=spec.dsd.unit_nM,
                                      examples=chosen, signals=crn.inputs, order=rows, order_warnings=warnings,
                                      title=spec.name, readout=readout)
+            fits = True
             break
         except ValueError as exc:
-            if "does not fit" not in str(exc) or volume_uL == volumes[-1]:
-                hint = "" if spec.protocol.reaction_uL is None else " (raise protocol.reaction_uL)"
-                raise ValueError(f"{exc}{hint}") from None
+            if "does not fit" not in str(exc):
+                raise
+            misfit = str(exc)
+    else:
+        # the order and plates stand; the protocol says why there is no mixing table
+        text = (f"# Wet-lab protocol: {spec.name}\n\nNo mixing table: {misfit}. Every complex costs at least "
+                f"protocol.min_volume_uL; lower dsd.unit_nM, or make fewer complexes (crn.reduce, "
+                f"crn.fanout_limit, the unreduced form in dsd.json), or split the circuit over several tubes.\n")
+    result.checks.append({
+        "check": "the mix fits in one reaction with pipettable volumes",
+        "value": f"{volume_uL:g} uL" if fits else misfit,
+        "pass": fits,
+    })
     atomic_write_text(work / "protocol.md", text)
     longest = max((r.length_nt for r in rows), default=0)
     result.stages["order"] = {"seconds": time.perf_counter() - t0, "oligos": len(rows), "reaction_uL": volume_uL,

@@ -136,6 +136,7 @@ class ProtocolSpec:
     reaction_uL: float | None = None
     options: tuple[tuple[str, Any], ...] = (("anneal_uM", 25.0),)
     examples: int = 2  # examples whose input-strand volumes the protocol lists
+    inputs: tuple[tuple[float, ...], ...] = ()  # input vectors (formal units) to list instead of examples
 
     def protocol_options(self, reaction_uL: float):
         from dsd.protocol import ProtocolOptions
@@ -511,7 +512,7 @@ def _protocol(raw: Any) -> ProtocolSpec:
     from dsd.protocol import ProtocolOptions
 
     fields = set(ProtocolOptions.__dataclass_fields__)
-    d = _section("protocol", raw, fields | {"examples"})
+    d = _section("protocol", raw, fields | {"examples", "inputs"})
     reaction = d.get("reaction_uL", "auto")
     reaction_uL = None if reaction == "auto" else _check_float("protocol.reaction_uL", reaction, 0.0, strict=True)
     options = {"anneal_uM": 25.0, **_options("protocol", d, ProtocolOptions, skip={"reaction_uL"})}
@@ -520,7 +521,12 @@ def _protocol(raw: Any) -> ProtocolSpec:
     except ValueError as exc:
         raise SpecError(_field_message("protocol", str(exc))) from None
     examples = _check_int("protocol.examples", d.get("examples", 2), 0)
-    return ProtocolSpec(reaction_uL, tuple(sorted(options.items())), examples)
+    inputs = d.get("inputs") or []
+    if not isinstance(inputs, list) or not all(isinstance(x, list) and x for x in inputs):
+        raise SpecError(f"protocol.inputs: expected a list of input vectors such as [[0.2, 0.8]], got {inputs!r}")
+    inputs = tuple(tuple(_check_float(f"protocol.inputs[{i}][{j}]", v) for j, v in enumerate(x))
+                   for i, x in enumerate(inputs))
+    return ProtocolSpec(reaction_uL, tuple(sorted(options.items())), examples, inputs)
 
 
 def _report(raw: Any) -> ReportSpec:

@@ -182,3 +182,17 @@ def test_cli_build_bad_spec_leaves_nothing(tmp_path, text, field):
     assert len(lines) == 1 and field in lines[0] and str(spec_file) in lines[0], proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "spec.yaml"]
     assert [p.name for p in previous.iterdir()] == ["build.json"] and (previous / "build.json").read_text() == "{}"
+
+
+def test_a_mix_that_does_not_fit_is_a_failed_check_not_a_lost_build(tmp_path):
+    (tmp_path / "min.txt").write_text("input A\ninput B\noutput C\nA + B -> C\n")
+    spec = {"name": "min", "crn": {"path": "min.txt", "reduce": False, "input_range": [0, 1]},
+            "protocol": {"reaction_uL": 3, "input_uL": 1}, "report": {"enabled": False}}
+    result = run_build(parse_spec(spec, base_dir=tmp_path), tmp_path / "out")
+    check = next(c for c in result.checks if c["check"].startswith("the mix fits"))
+    assert not check["pass"] and "does not fit" in check["value"] and not result.ok
+    assert (tmp_path / "out" / "order.csv").is_file() and (tmp_path / "out" / "plates.xlsx").is_file()
+    assert "No mixing table" in (tmp_path / "out" / "protocol.md").read_text()
+    spec["protocol"] = {"reaction_uL": 100}
+    result = run_build(parse_spec(spec, base_dir=tmp_path), tmp_path / "out")
+    assert result.ok and "## 4. Mixing one 100 µL reaction" in (tmp_path / "out" / "protocol.md").read_text()

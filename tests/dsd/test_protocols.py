@@ -181,7 +181,7 @@ def test_heart_builds_to_an_order(tmp_path):
     assert read_crn(out / "crn_formal.txt").stats()["max_products"] <= 4
     assert b["stages"]["simulate"]["examples"] == 40 and b["stages"]["gatesim"]["examples"] == 20
     assert b["stages"]["order"]["longest_nt"] <= 105
-    assert_all_pass(b, 7)  # argmax, error, exact limit, verification, gate level, sequences, oligo length
+    assert_all_pass(b, 8)  # argmax, error, exact limit, verification, gate level, sequences, mix fits, oligo length
     assert result.ok
 
 
@@ -243,7 +243,9 @@ def test_custom_crn_runs_the_whole_dna_chain_and_its_gates_compute_min_max_relu(
     verification = json.loads((out / "verification.json").read_text())
     assert verification["passed"] and verification["reactions"] == 5
     assert b["stages"]["order"]["longest_nt"] <= 105
-    assert_all_pass(b, 3)  # verification, sequences, oligo length (no network to compare with)
+    assert_all_pass(b, 4)  # verification, sequences, mix fits, oligo length (no network to compare with)
+    protocol = (out / "protocol.md").read_text()  # protocol.inputs: the input strands of A = 0.3, B = 0.7
+    assert "### input 0: x = [0.3, 0.7]" in protocol and "| S_A | S_A | A | 3 |" in protocol
     assert result.ok
 
     # the gates of the build, at the concentrations it sized, compute min, max and ReLU(A - B)
