@@ -573,12 +573,17 @@ def _section_sequences(b: _Build) -> _Section:
     if b.checks_rows is None:
         return _Section("sequences", "", "no checks.csv (sequence design disabled in this build)")
     summary = check_summary(b.checks_rows)
-    rows = [[s["check"], s["rows"], s["passed"], s["failed"], _Raw(_badge(s["failed"] == 0)),
+    from sequences.design import ADVISORY_CHECKS
+
+    rows = [[s["check"], s["rows"], s["passed"], s["failed"],
+             _Raw('<span class="advisory">advisory</span>' if s["check"] in ADVISORY_CHECKS and s["failed"]
+                  else _badge(s["failed"] == 0)),
              f"{_num(s['worst'])} ({s['direction']})" if s["worst"] is not None else "\u2014",
              _num(s["threshold"]), s["worst_subject"]] for s in summary]
     total = sum(s["rows"] for s in summary)
-    failed = sum(s["failed"] for s in summary)
-    head = f"<p>{total} rows, {total - failed} pass, {failed} fail"
+    failed = sum(s["failed"] for s in summary if s["check"] not in ADVISORY_CHECKS)
+    advisory = sum(s["failed"] for s in summary if s["check"] in ADVISORY_CHECKS)
+    head = f"<p>{total} rows, {total - failed - advisory} pass, {failed} fail, {advisory} advisory"
     if b.design:
         d = b.design
         head += (f"; backend {_e(d.get('backend'))}, design {'passed' if d.get('passed') else 'FAILED'}"
@@ -785,6 +790,7 @@ th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:to
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pass{color:#fff;background:#2e7d32;border-radius:3px;padding:0 .4em;font-weight:600}
 .fail{color:#fff;background:#c62828;border-radius:3px;padding:0 .4em;font-weight:600}
+.advisory{color:#fff;background:#b26a00;border-radius:3px;padding:0 .4em;font-weight:600}
 .note{background:#fff8e1;border-left:4px solid #f9a825;padding:.4em .8em}
 section.absent .note{background:#eceff1;border-left-color:#90a4ae}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
