@@ -216,6 +216,8 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
         "median": float(np.median(times["stabilisation_time"])),
         "max": float(np.max(times["stabilisation_time"])),
     }
+    # per example, for the report's stabilisation-time vs confidence plot (formal time)
+    report["stabilisation_times"] = times["stabilisation_time"].tolist()
     report["crn_outputs"] = result.outputs.tolist()
     return report
 
@@ -646,7 +648,7 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
             else:
                 sim = stage_simulate(forms["formal"], examples, spec)
                 atomic_write_text(work / "simulation.json", json.dumps(sim, indent=1))
-            result.stages["simulate"] = {k: v for k, v in sim.items() if k not in ("crn_outputs", "per_example")}
+            result.stages["simulate"] = {k: v for k, v in sim.items() if k not in ("crn_outputs", "stabilisation_times")}
             result.stages["simulate"].update(hash=key, reused=reused, seconds=time.perf_counter() - t0)
             if "argmax_match" in sim:
                 result.checks.append({

@@ -10,8 +10,9 @@ build's checks.
 
 The report reads only what the build wrote. A section whose files are missing (a CRN-only build
 has no network, a build without sequences no ``checks.csv``) keeps its heading and says what is
-absent. The formal CRN is re-simulated on every simulated example (stabilisation times are not
-stored); the gate-level system only on the plotted examples.
+absent. Stabilisation times come from ``simulation.json`` (a build that predates them has every
+example re-simulated); the formal CRN and the gate-level system are simulated here only on the
+plotted examples, and the formal outputs are compared with what ``simulation.json`` stored.
 
 Self-contained means no external file and no network access: figures are base64 PNGs drawn with
 matplotlib's Agg canvas (no pyplot state), CSS is inline, and there is no script. Every piece
@@ -245,7 +246,7 @@ def write_report(build_dir: Path, out: Path | None = None, *, examples_to_plot: 
     sections = [
         _section_network(b),
         _section_counts(b),
-        _section_agreement(b, timings),
+        _section_agreement(b, timings, examples_to_plot),
         _section_trajectories(b, examples_to_plot, timings),
         _section_confidence(b, confidence),
         _section_verification(b),
@@ -324,18 +325,8 @@ class _Build:
             self.cache["formal_crn"] = parse_crn(text, str(self.path / "crn_formal.txt")) if text else None
         return self.cache["formal_crn"]
 
-    def formal_simulation(self):
-        """Re-simulate the formal CRN on every simulated example, as the build's simulate stage
-        did (grid ``[0, t_end]`` plus ``check_t_end``); returns (result, horizon, times, seconds)."""
-        if "formal_sim" in self.cache:
-            return self.cache["formal_sim"]
-        from crn.analysis import convergence_times
-        from crn.simulate import simulate
-
-        ex, crn = self.examples(), self.formal_crn()
-        if ex is None or crn is None:
-            self.cache["formal_sim"] = None
-            return None
+    def _grid(self) -> tuple[float, float, int, np.ndarray]:
+        """(t_end, check_t_end, n_points, time grid) of the build's simulate stage."""
         sim = self.spec("simulation")
         t_end = float(self.simulation.get("t_end", sim.get("t_end", 50.0)))
         t_final = float(self.simulation.get("check_t_end", t_end))
@@ -343,13 +334,48 @@ class _Build:
         grid = np.linspace(0.0, t_end, n_points)
         if t_final > t_end:
             grid = np.append(grid, t_final)
+        return t_end, t_final, n_points, grid
+
+    def formal_simulation(self, indices: Sequence[int] | None = None):
+        """Re-simulate the formal CRN on the simulated examples ``indices`` (default all), as the
+        build's simulate stage did (grid ``[0, t_end]`` plus ``check_t_end``); returns (result,
+        horizon, times, seconds), row j for example ``indices[j]``."""
+        key = ("formal_sim", None if indices is None else tuple(int(i) for i in indices))
+        if key in self.cache:
+            return self.cache[key]
+        from crn.analysis import convergence_times
+        from crn.simulate import simulate
+
+        ex, crn = self.examples(), self.formal_crn()
+        if ex is None or crn is None:
+            self.cache[key] = None
+            return None
+        sim = self.spec("simulation")
+        t_end, t_final, n_points, grid = self._grid()
+        x = ex[0] if indices is None else ex[0][list(key[1])]
         t0 = time.perf_counter()
-        result = simulate(crn, ex[0], t_end=max(t_end, t_final), t_eval=grid, rtol=float(sim.get("rtol") or 1e-6),
+        result = simulate(crn, x, t_end=max(t_end, t_final), t_eval=grid, rtol=float(sim.get("rtol") or 1e-6),
                           atol=float(sim.get("atol") or 1e-9), keep_trajectories=False)
         horizon = _Trajectories(result.t[:n_points], result.output_trajectories[:, :n_points])
         times = convergence_times(horizon)
-        self.cache["formal_sim"] = (result, horizon, times, time.perf_counter() - t0)
-        return self.cache["formal_sim"]
+        self.cache[key] = (result, horizon, times, time.perf_counter() - t0)
+        return self.cache[key]
+
+    def stabilisation_times(self) -> np.ndarray | None:
+        """Per simulated example, the formal stabilisation time: as simulation.json stores it, else
+        (builds before it did) from a re-simulation of every example."""
+        ex = self.examples()
+        if ex is None or self.formal_crn() is None:
+            return None
+        stored = self.simulation.get("stabilisation_times")
+        if stored is not None and len(stored) == len(ex[0]):
+            return np.asarray(stored, float)
+        sim = self.formal_simulation()
+        return None if sim is None else sim[2]["stabilisation_time"]
+
+    def grid_step(self) -> float:
+        t_end, _, n_points, _ = self._grid()
+        return t_end / (n_points - 1) if n_points > 1 else 0.0
 
 
 @dataclass(frozen=True)
@@ -435,7 +461,7 @@ def _section_counts(b: _Build) -> _Section:
     return _Section("counts", _table(headers, rows) + "".join(f"<p>{_e(n)}</p>" for n in notes))
 
 
-def _section_agreement(b: _Build, timings: dict) -> _Section:
+def _section_agreement(b: _Build, timings: dict, k: int) -> _Section:
     if b.simulation is None:
         return _Section("agreement", "", "no simulation.json (a build without a network has no examples to "
                                          "compare on)")
@@ -452,16 +478,17 @@ def _section_agreement(b: _Build, timings: dict) -> _Section:
         crn_out = np.asarray(s["crn_outputs"], float)
         if crn_out.shape[0] == len(ex[1]):
             rows.append(("CRN classification accuracy vs labels", _pct(float(np.mean(crn_out.argmax(1) == ex[1])))))
-    sim = b.formal_simulation()
+    picks = _picks(b, k)
+    sim = b.formal_simulation([i for i, _ in picks]) if picks else None
     if sim is not None:
-        result, _, times, seconds = sim
+        result, _, _, seconds = sim
         timings["formal re-simulation"] = seconds
-        st = times["stabilisation_time"]
-        rows.append(("re-simulated for this report: stabilisation median / max",
-                     f"{_num(float(np.median(st)))} / {_num(float(np.max(st)))} ({seconds:.2f} s)"))
-        if s.get("crn_outputs") and np.shape(s["crn_outputs"]) == result.outputs.shape:
-            rows.append(("re-simulation vs simulation.json outputs (max difference)",
-                         _num(float(np.max(np.abs(result.outputs - np.asarray(s["crn_outputs"])))))))
+        stored = np.asarray(s.get("crn_outputs") or [], float)
+        idx = [i for i, _ in picks]
+        if stored.ndim == 2 and stored.shape[0] > max(idx) and stored.shape[1] == result.outputs.shape[1]:
+            rows.append((f"re-simulated here ({len(idx)} plotted examples) vs simulation.json outputs "
+                         "(max difference)", f"{_num(float(np.max(np.abs(result.outputs - stored[idx]))))} "
+                                             f"({seconds:.2f} s)"))
     body = _kv_table(rows)
     g = b.gatesim
     if g is not None:
@@ -487,15 +514,15 @@ def _section_agreement(b: _Build, timings: dict) -> _Section:
 
 
 def _section_trajectories(b: _Build, k: int, timings: dict) -> _Section:
-    ex, sim = b.examples(), b.formal_simulation()
-    if ex is None or sim is None:
+    ex = b.examples()
+    if ex is None or b.stabilisation_times() is None:
         return _Section("trajectories", "", "needs a network with stored examples, simulation.json and the formal "
                                             "CRN")
     if k == 0:
         return _Section("trajectories", "", "examples_to_plot = 0")
     x, labels, net_out = ex
-    result, horizon, times, _ = sim
-    picks = _pick_examples(net_out, times["stabilisation_time"], k)
+    picks = _picks(b, k)
+    _, horizon, times, _ = b.formal_simulation([i for i, _ in picks])
     gates, gate_note = _gate_simulation(b, x[[i for i, _ in picks]], timings)
     panels = ("Left: the formal CRN in formal time units; right: the gate-level system (concentration / "
               "unit_nM) in hours, log time axis." if gates is not None else "The formal CRN in formal time units.")
@@ -510,7 +537,7 @@ def _section_trajectories(b: _Build, k: int, timings: dict) -> _Section:
     for j, (i, why) in enumerate(picks):
         fig = Figure(figsize=(10.5, 3.4) if gates is not None else (6.0, 3.4), dpi=100, layout="constrained")
         axes = fig.subplots(1, 2 if gates is not None else 1, squeeze=False)[0]
-        _plot_formal(axes[0], horizon, times, i, net_out[i], names)
+        _plot_formal(axes[0], horizon, times, j, net_out[i], names)
         if gates is not None:
             _plot_gates(axes[1], gates, j, net_out[i], names, b.gatesim or {})
         label = "" if labels is None else f", label {labels[i]}"
@@ -522,12 +549,10 @@ def _section_trajectories(b: _Build, k: int, timings: dict) -> _Section:
 
 
 def _section_confidence(b: _Build, kind: str) -> _Section:
-    ex, sim = b.examples(), b.formal_simulation()
-    if ex is None or sim is None:
+    ex, stab = b.examples(), b.stabilisation_times()
+    if ex is None or stab is None:
         return _Section("confidence", "", "needs a network with stored examples, simulation.json and the formal CRN")
     x, labels, net_out = ex
-    _, horizon, times, _ = sim
-    stab = times["stabilisation_time"]
     conf = network_confidence(net_out, kind)
     r = pearson_r(conf, stab)
     from matplotlib.figure import Figure
@@ -545,7 +570,7 @@ def _section_confidence(b: _Build, kind: str) -> _Section:
     ax.set_ylabel("stabilisation time (formal units)")
     ax.set_title(f"Pearson r = {_r_text(r)} (n = {len(stab)})")
     ax.grid(alpha=0.3)
-    grid_step = float(horizon.t[1] - horizon.t[0]) if len(horizon.t) > 1 else 0.0
+    grid_step = b.grid_step()
     caption = (f"Each point is one simulated example: when the formal CRN's eventual winner takes the lead for "
                f"good (on a grid of step {_num(grid_step)}) against the network's confidence, here the "
                f"{CONFIDENCE_KINDS[kind]}. Pearson r = {_r_text(r)}.")
@@ -649,6 +674,14 @@ def _section_checks(b: _Build) -> _Section:
 
 
 # -- helpers of the sections -----------------------------------------------------------------------
+
+def _picks(b: _Build, k: int) -> list[tuple[int, str]]:
+    """The examples the report plots (see :func:`_pick_examples`), or [] without examples."""
+    ex, stab = b.examples(), b.stabilisation_times()
+    if ex is None or stab is None or k == 0:
+        return []
+    return _pick_examples(ex[2], stab, k)
+
 
 def _pick_examples(net_out: np.ndarray, stab: np.ndarray, k: int) -> list[tuple[int, str]]:
     """Up to ``k`` examples: the first of each class the network predicts, then the slowest to

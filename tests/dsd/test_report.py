@@ -126,7 +126,7 @@ def _stabilisation_times(t, traj):
     return out
 
 
-def test_pearson_r_matches_an_independent_recomputation(iris):
+def test_pearson_r_matches_an_independent_recomputation(iris, tmp_path):
     from crn.simulate import simulate
     from crn.textformat import read_crn
     from nn.modelfile import load_model
@@ -153,6 +153,14 @@ def test_pearson_r_matches_an_independent_recomputation(iris):
     assert shown == pytest.approx(r, abs=1e-9)
     assert f"Pearson r = {r:.3f}." in text
     assert 'data-confidence="margin"' in text and "margin between the network&#x27;s two largest outputs" in text
+
+    # a build from before simulation.json stored per-example times: the report re-simulates them all
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    del sim["stabilisation_times"]
+    (old / "simulation.json").write_text(json.dumps(sim))
+    again = write_report(old, examples_to_plot=0).read_text()
+    assert float(re.search(r'data-pearson-r="([^"]+)"', again).group(1)) == pytest.approx(r, abs=1e-9)
 
 
 def test_build_without_a_network_notes_the_absent_sections(crn_only):
