@@ -511,7 +511,7 @@ def stage_report(spec: BuildSpec, work: Path, previous: Path, previous_hashes: d
     from dsd.report import write_report
 
     t0 = time.perf_counter()
-    h = hashlib.sha256(json.dumps(asdict(spec.report), sort_keys=True).encode())
+    h = hashlib.sha256((_tool_version() + json.dumps(asdict(spec.report), sort_keys=True)).encode())
     for f in sorted(work.iterdir()):
         if f.is_file() and f.name not in REPORT_INPUTS_SKIP:
             h.update(f.name.encode() + b"\x00" + f.read_bytes())
@@ -549,10 +549,19 @@ def _array_hash(*arrays) -> str:
     return h.hexdigest()[:16]
 
 
+def _tool_version() -> str:
+    try:
+        return metadata.version("dsd-toolchain")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _hash(*parts) -> str:
+    """A stage's cache key: a hash of what it reads and of the toolchain's version (a new release
+    recomputes every stage)."""
     import hashlib
 
-    return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:16]
+    return hashlib.sha256("\x00".join(map(str, (_tool_version(), *parts))).encode()).hexdigest()[:16]
 
 
 def _write_build_json(spec: BuildSpec, result: BuildResult, work: Path) -> None:
@@ -605,7 +614,7 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
         if spec.crn.path is None:
             enter("network")
             t0 = time.perf_counter()
-            key = spec.digest("dataset", "network", "training", "seed")
+            key = _hash(spec.digest("dataset", "network", "training", "seed"))
             reuse = previous_hashes.get("network") == key
             network, examples, info, reused = stage_network(spec, work, out_dir, reuse, progress)
             if reused:
