@@ -400,6 +400,31 @@ def design(
         raise typer.Exit(1)
 
 
+# --- report ---------------------------------------------------------------------------------------
+@app.command()
+@_user_errors
+def report(
+    build_dir: Path = typer.Argument(..., help="a build folder written by dsd build"),
+    out: Optional[Path] = typer.Option(None, help="HTML file to write (default BUILD_DIR/report.html)"),
+    examples: int = typer.Option(3, help="examples whose formal and gate-level trajectories are drawn"),
+    confidence: str = typer.Option("margin", help="margin | softmax: the network confidence of the scatter plot"),
+    prices: Optional[Path] = typer.Option(None, help="YAML price table: currency, per_nt (by scale code), "
+                                                     "per_strand (by purification), per_modification"),
+):
+    """(Re)write a build's self-contained HTML report, e.g. with your vendor's prices."""
+    from dsd.report import write_report
+
+    table = None
+    if prices is not None:
+        if not prices.is_file():
+            raise FileNotFoundError(f"--prices: file {prices} does not exist")
+        table = yaml.safe_load(prices.read_text())
+        if not isinstance(table, dict):
+            raise ValueError(f"--prices: {prices} must hold a mapping (currency, per_nt, per_strand, ...)")
+    path = write_report(build_dir, out, examples_to_plot=examples, price_table=table, confidence=confidence)
+    console.print(f"report written to {path}")
+
+
 # --- build ----------------------------------------------------------------------------------------
 @app.command()
 @_user_errors

@@ -250,3 +250,21 @@ def test_headless_browser_renders_the_report_figures(iris, tmp_path):
     with_figures = _coloured_pixels(iris[1], tmp_path / "shot.png")
     without = _coloured_pixels(blank, tmp_path / "blank.png")
     assert with_figures - without > 15000 and with_figures > 3 * without, (with_figures, without)
+
+
+def test_cli_report_with_a_vendor_price_table(iris, tmp_path):
+    import sys
+
+    out = iris[0]
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("currency: EUR\nper_nt: {25nm: 1.0, 100nm: 2.0, 4nmU: 3.0}\nper_strand: {PAGE: 0}\n")
+    html = tmp_path / "r.html"
+    proc = subprocess.run([sys.executable, "-m", "dsd.cli", "report", str(out), "--out", str(html), "--examples", "1",
+                           "--prices", str(prices)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    text = html.read_text()
+    assert "1.00 EUR / nt" in text and "3.00 EUR / nt" in text and "USD" not in text
+    prices.write_text("per_nt: {25nm: -1}\n")
+    bad = subprocess.run([sys.executable, "-m", "dsd.cli", "report", str(out), "--out", str(html), "--prices",
+                          str(prices)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "per_nt" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
