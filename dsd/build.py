@@ -393,9 +393,10 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
     reporters = _reporters(spec, crn, examples, work) if spec.order.reporters else []
     if reporters:
         from dsd.reporters import reporter_strands
+        from sequences.io import strands_table
 
         extra = reporter_strands(reporters, _domains(work), strands, spec.order.reporter_options())
-        atomic_write_text(work / "reporters.csv", _strands_table(extra))
+        atomic_write_text(work / "reporters.csv", strands_table(extra, length_of=lambda e: e.length_nt))
         strands = strands + extra
     rows = order_rows(strands, options)
     warnings = order_warnings(rows, options)
@@ -460,19 +461,6 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
     })
     log(f"order: {len(rows)} oligos on {result.stages['order']['plates']} plate(s), longest {longest} nt, "
         f"{volume_uL:g} uL reaction ({time.perf_counter() - t0:.1f} s)")
-
-
-def _strands_table(entries) -> str:
-    """StrandEntry rows in the columns of strands.csv (sequences may carry inline modification codes)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["name", "sequence", "length", "role", "domains", "complex", "concentration_nM"])
-    for e in entries:
-        w.writerow([e.name, e.sequence, e.length_nt, e.role, " ".join(e.domains), e.complex, f"{e.concentration_nM:g}"])
-    return buf.getvalue()
 
 
 def _domains(work: Path) -> dict[str, str]:

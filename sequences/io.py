@@ -41,8 +41,15 @@ def domains_csv(design) -> str:
 def strands_csv(design) -> str:
     """``name,sequence,length,role,domains,complex,concentration_nM``; sequences 5'->3', domains
     space-separated (``x*`` = complement)."""
-    rows = [(s.name, s.sequence, len(s.sequence), s.role, " ".join(s.domains), s.complex, _num(float(s.concentration_nM)))
-            for s in design.strand_records()]
+    return strands_table(design.strand_records())
+
+
+def strands_table(records, length_of=lambda r: len(r.sequence)) -> str:
+    """Strand records (``name, sequence, role, domains, complex, concentration_nM`` attributes) in the
+    columns of ``strands.csv``; ``length_of`` counts a record's nucleotides (e.g. without inline
+    modification codes)."""
+    rows = [(r.name, r.sequence, length_of(r), r.role, " ".join(r.domains), r.complex, _num(float(r.concentration_nM)))
+            for r in records]
     return _csv(STRANDS_HEADER, rows)
 
 
