@@ -196,3 +196,24 @@ def test_a_mix_that_does_not_fit_is_a_failed_check_not_a_lost_build(tmp_path):
     spec["protocol"] = {"reaction_uL": 100}
     result = run_build(parse_spec(spec, base_dir=tmp_path), tmp_path / "out")
     assert result.ok and "## 4. Mixing one 100 µL reaction" in (tmp_path / "out" / "protocol.md").read_text()
+
+
+def test_spec_loading_a_reference_model_and_a_built_model(tmp_path):
+    from reference_models import REFERENCE_DIR, reference_json
+
+    ref = reference_json("virus")  # skips when the reference models are absent
+    spec = {"name": "virus-ref", "network": {"load": str(REFERENCE_DIR / "virus.json")},
+            "simulation": {"examples": 25}, "dsd": {"enabled": False}, "report": {"enabled": False}}
+    out = tmp_path / "a"
+    result = run_build(parse_spec(spec), out)
+    build = json.loads((out / "build.json").read_text())
+    assert build["stages"]["network"]["dims"] == ref["dims"] == [10, 8, 4]
+    assert build["stages"]["crn"]["unreduced_stats"]["reactions"] == ref["reactions_unreduced"] == 52
+    assert build["stages"]["simulate"]["argmax_match"] == 25 and result.ok
+    # the stored examples come with the model: the build simulates the reference's own test samples
+    assert json.loads((out / "simulation.json").read_text())["examples"] == 25
+    # a model a build wrote loads back into another spec, with its examples
+    spec2 = {**spec, "name": "again", "network": {"load": str(out / "model.npz")}}
+    again = run_build(parse_spec(spec2), tmp_path / "b")
+    assert again.ok and (tmp_path / "b" / "crn.txt").read_text().split("\n", 1)[1] == \
+        (out / "crn.txt").read_text().split("\n", 1)[1]
