@@ -91,6 +91,9 @@ def _dataset_for(spec: BuildSpec):
         kwargs["label_column"] = d.label_column
     if d.feature_columns is not None:
         kwargs["feature_columns"] = list(d.feature_columns)
+    if d.split is not None:
+        kwargs["fractions"] = d.split
+        kwargs["seed"] = spec.seed
     if d.name == "digits":
         kwargs["seed"] = spec.seed
     return load_dataset(d.name, **kwargs)

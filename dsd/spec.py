@@ -30,6 +30,7 @@ class DatasetSpec:
     label_column: str | None = None  # csv
     feature_columns: tuple[str, ...] | None = None  # csv
     download: str | None = None  # where to get the data: printed when dataset.path is missing
+    split: tuple[float, float, float] | None = None  # csv: random train/val/test fractions (seeded)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ def _section(where: str, raw: Any, allowed: set[str]) -> dict:
 def _dataset(raw: Any) -> DatasetSpec:
     if isinstance(raw, str):
         raw = {"name": raw}
-    d = _section("dataset", raw, {"name", "path", "label_column", "feature_columns", "download"})
+    d = _section("dataset", raw, {"name", "path", "label_column", "feature_columns", "download", "split"})
     name = _check_str("dataset.name", d.get("name", "iris"), DATASETS)
     path = d.get("path")
     if path is not None:
@@ -284,7 +285,17 @@ def _dataset(raw: Any) -> DatasetSpec:
     download = d.get("download")
     if download is not None:
         download = " ".join(_check_str("dataset.download", download).split())  # one line in the error
-    return DatasetSpec(name, path, label, features, download or None)
+    split = d.get("split")
+    if split is not None:
+        if name != "csv":
+            raise SpecError(f"dataset.split: only for a csv dataset (dataset {name!r} has its own split)")
+        if not (isinstance(split, list) and len(split) == 3):
+            raise SpecError(f"dataset.split: expected [train, val, test] fractions such as [0.7, 0.15, 0.15], "
+                            f"got {split!r}")
+        split = tuple(_check_float(f"dataset.split[{i}]", v, 0.0, maximum=1.0) for i, v in enumerate(split))
+        if abs(sum(split) - 1.0) > 1e-9 or split[0] == 0:
+            raise SpecError(f"dataset.split: the fractions must sum to 1 with some training data, got {list(split)}")
+    return DatasetSpec(name, path, label, features, download or None, split)
 
 
 def _network(raw: Any) -> NetworkSpec:

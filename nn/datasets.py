@@ -370,6 +370,8 @@ def load_csv(
     standardise: bool = True,
     *,
     name: str | None = None,
+    fractions: tuple[float, float, float] | None = None,
+    seed: int = 0,
 ) -> Dataset:
     """A CSV table with a header row: one label column, numeric feature columns.
 
@@ -387,6 +389,9 @@ def load_csv(
         Z-score every feature (population std).
     name : str, optional
         Dataset name; default the file's stem.
+    fractions : (train, val, test), optional
+        Split the rows at random (seeded by ``seed``) into train/val/test; default none: every row
+        is trained and evaluated on.
     """
     path = Path(path)
     if not path.is_file():
@@ -424,12 +429,18 @@ def load_csv(
         raise ValueError(f"{path}: no data rows after the header")
     class_names = tuple(sorted(set(labels), key=_label_sort_key))
     index = {c: i for i, c in enumerate(class_names)}
+    train = val = test = None
+    if fractions is not None:
+        train, val, test = split_indices(len(labels), seed, tuple(fractions))
     return Dataset(
         name=name or path.stem,
         x=zscore(x) if standardise else x,
         y=np.array([index[c] for c in labels]),
         class_names=class_names,
         feature_names=tuple(feature_columns),
+        train=train,
+        val=val,
+        test=test,
     )
 
 
@@ -444,8 +455,8 @@ def load_dataset(name: str, **kwargs) -> Dataset:
     **kwargs
         ``digits``: ``seed``, ``fractions``. ``mnist``: ``path`` (a folder with the four original files) or
         ``images_path``/``labels_path`` (+ ``test_images_path``/``test_labels_path``), ``seed``, ``limit``, ...
-        ``csv``: ``path``, ``label_column``, ``feature_columns``, ``standardise``. ``seed`` is accepted (and
-        unused) by the datasets without a random split.
+        ``csv``: ``path``, ``label_column``, ``feature_columns``, ``standardise``, ``fractions``, ``seed``.
+        ``seed`` is accepted (and unused) by the datasets without a random split.
     """
     if name == "mnist":
         if "path" in kwargs:
@@ -457,7 +468,8 @@ def load_dataset(name: str, **kwargs) -> Dataset:
     if name == "csv":
         if "path" not in kwargs or "label_column" not in kwargs:
             raise ValueError("dataset csv needs path= and label_column=")
-        kwargs.pop("seed", None)
+        if kwargs.get("fractions") is None:
+            kwargs.pop("seed", None)
         return load_csv(**kwargs)
     loaders = {"iris": load_iris, "digits": load_digits, "heart": load_heart}
     if name not in loaders:

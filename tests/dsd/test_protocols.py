@@ -212,6 +212,8 @@ def test_virus_builds_from_a_geo_like_table(tmp_path):
     assert read_crn(out / "crn_formal.txt") == limit_fanout(unreduced, 4)
     assert b["stages"]["verify"]["reactions"] == b["stages"]["crn"]["formal_stats"]["reactions"]
     assert b["stages"]["gatesim"]["examples"] == 10
+    # dataset.split [0.7, 0.15, 0.15] of 80 samples: the CRN is checked on the 12 held-out test samples
+    assert b["stages"]["simulate"]["examples"] == 12
     assert longest_strand_nt(limit_fanout(unreduced, 4)) <= 105
     assert_all_pass(b, 5)  # argmax, error, exact limit, verification, gate level
 

@@ -131,6 +131,18 @@ def test_csv_with_string_labels(tmp_path):
     assert load_csv(numeric, "label").class_names == ("9", "10")  # numeric order, not text order
 
 
+def test_csv_seeded_split(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+    assert load_csv(p, "y").test is None  # no split unless asked: every row trains and evaluates
+    d = load_dataset("csv", path=p, label_column="y", fractions=(0.5, 0.25, 0.25), seed=3)
+    assert (len(d.train), len(d.val), len(d.test)) == (10, 5, 5)
+    assert sorted(np.concatenate([d.train, d.val, d.test]).tolist()) == list(range(20))
+    again = load_dataset("csv", path=p, label_column="y", fractions=(0.5, 0.25, 0.25), seed=3)
+    other = load_dataset("csv", path=p, label_column="y", fractions=(0.5, 0.25, 0.25), seed=4)
+    assert again.test.tolist() == d.test.tolist() != other.test.tolist()
+
+
 def test_csv_errors_name_the_problem(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("a,b\n1,x\n2,y\nfoo,z\n")
