@@ -217,3 +217,21 @@ def test_spec_loading_a_reference_model_and_a_built_model(tmp_path):
     again = run_build(parse_spec(spec2), tmp_path / "b")
     assert again.ok and (tmp_path / "b" / "crn.txt").read_text().split("\n", 1)[1] == \
         (out / "crn.txt").read_text().split("\n", 1)[1]
+
+
+def test_cli_failing_stage_is_named_and_the_previous_build_stays(tmp_path):
+    (tmp_path / "min.txt").write_text("input A\ninput B\noutput C\nA + B -> C\n")
+    spec = tmp_path / "spec.yaml"
+    base = "name: min\ncrn: {path: min.txt, reduce: false, input_range: [0, 1]}\nreport: {enabled: false}\n"
+    spec.write_text(base)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "dsd.cli", "build", str(spec), "--out", str(out)]
+    assert subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    spec.write_text(base + "protocol: {inputs: [[0.5]]}\n")  # valid YAML, but the CRN has two inputs
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "stage 'order' failed" in line and "protocol.inputs[0]: expected 2 values" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["min.txt", "out", "spec.yaml"]
