@@ -225,6 +225,16 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
     return report
 
 
+def _input_box(spec: BuildSpec, examples: Examples | None):
+    """(low, high) of the inputs the gates and reporters are sized for (formal units): the spec's
+    crn.input_range, else the dataset's per-feature range, else (None, None)."""
+    if spec.crn.input_range is not None:
+        return spec.crn.input_range
+    if examples is not None:
+        return examples.input_low, examples.input_high
+    return None, None
+
+
 def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None, work: Path, previous: Path,
               previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
               enter: Callable[[str], None] = lambda name: None):
@@ -242,12 +252,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     enter("translate")
     scheme = make_scheme(d.scheme, d.toehold_nt, d.long_nt, d.history_nt)
     t0 = time.perf_counter()
-    if spec.crn.input_range is not None:
-        low, high = spec.crn.input_range
-    elif examples is not None:
-        low, high = examples.input_low, examples.input_high
-    else:
-        low = high = None
+    low, high = _input_box(spec, examples)
     if low is not None:
         system, sizing = translate_sized(crn, scheme, low, high, unit_nM=d.unit_nM, safety=d.safety,
                                          examples=examples.x if examples is not None else None)
@@ -479,11 +484,8 @@ def _reporters(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path)
     from dsd.reporters import output_max_nM, plan_reporters
 
     d = spec.dsd
-    if spec.crn.input_range is not None:
-        low, high = spec.crn.input_range
-    elif examples is not None:
-        low, high = examples.input_low, examples.input_high
-    else:
+    low, high = _input_box(spec, examples)
+    if low is None:
         raise ValueError("order.reporters: no input range to size the reporters with (set crn.input_range)")
     scheme = make_scheme(d.scheme, d.toehold_nt, d.long_nt, d.history_nt)
     return plan_reporters(crn, scheme, output_max_nM(crn, low, high, d.unit_nM), spec.order.reporter_options())
