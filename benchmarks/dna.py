@@ -27,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from crn.compile import compile_network  # noqa: E402
 from crn.reduce import limit_fanout, reduce_crn  # noqa: E402
-from dsd.dna import form_counts, gate_report, make_scheme, translate_sized  # noqa: E402
+from dsd.gatesim import gate_report  # noqa: E402
+from dsd.schemes import make_scheme  # noqa: E402
+from dsd.translate import form_counts, translate_sized  # noqa: E402
 from dsd.verify import verify_crn  # noqa: E402
 from nn.reference import load_reference_model  # noqa: E402
 

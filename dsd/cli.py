@@ -89,8 +89,8 @@ def train(
     spec: Optional[Path] = typer.Option(None, help="take dataset, network and training from a build spec"),
 ):
     """Train a BinaryConnect network and write it as a model file."""
-    from dsd.build import train_network
-    from dsd.spec import load_spec, parse_spec
+    from dsd.pipeline.build import train_network
+    from dsd.pipeline.spec import load_spec, parse_spec
 
     if spec is not None:
         build_spec = load_spec(spec)
@@ -196,7 +196,7 @@ def simulate(
     from crn.analysis import agreement, convergence_times
     from crn.simulate import simulate as run
     from crn.textformat import read_crn
-    from dsd.build import model_examples
+    from dsd.pipeline.build import model_examples
 
     crn = read_crn(crn_file)
     network, x = model_examples(model)
@@ -223,7 +223,7 @@ def _model_inputs(model: Path | None, crn):
     """(network, x) from a model file, checked against the CRN's inputs/outputs; (None, None)."""
     if model is None:
         return None, None
-    from dsd.build import model_examples
+    from dsd.pipeline.build import model_examples
 
     network, x = model_examples(model)
     if len(crn.inputs) != network.dims[0] or len(crn.outputs) != network.dims[-1]:
@@ -249,7 +249,9 @@ def translate(
     """Translate a formal CRN into strand-displacement gates (a domain-level system)."""
     from crn.atomic import atomic_write_text
     from crn.textformat import format_crn, read_crn
-    from dsd.dna import make_scheme, pil_header, system_summary, translate_sized
+    from dsd.schemes import make_scheme
+    from dsd.pil import scheme_header
+    from dsd.translate import system_summary, translate_sized
     from dsd.pil import format_pil
     from dsd.translate import translate as run
 
@@ -264,7 +266,7 @@ def translate(
                                          examples=x)
     else:
         system = run(crn, sch)
-    atomic_write_text(out, format_pil(system, pil_header(sch, sizing), format_crn(crn)))
+    atomic_write_text(out, format_pil(system, scheme_header(sch, sizing), format_crn(crn)))
     counts = system.counts() if sizing is None else system_summary(system, sizing)
     console.print(f"{counts['complexes']} complexes, {counts['strands']} strands, {counts['domains']} domains, "
                   f"{counts['nucleotides']} nt ({sch.name}) -> {out}"
@@ -283,7 +285,8 @@ def verify(
 ):
     """Check the system against the formal CRN: Peppercorn enumeration + CRN bisimulation per shape."""
     from crn.textformat import read_crn
-    from dsd.dna import scheme_from_header, verification_report
+    from dsd.pil import scheme_from_header
+    from dsd.verify import verification_report
     from dsd.pil import parse_pil, pil_header
     from dsd.verify import verify_system
 
@@ -328,7 +331,8 @@ def gatesim(
 ):
     """Simulate the gate-level system (nM, s) on the model's examples; compare with the network."""
     from crn.textformat import parse_crn
-    from dsd.dna import gate_report, scheme_from_header
+    from dsd.gatesim import gate_report
+    from dsd.pil import scheme_from_header
     from dsd.pil import parse_pil, pil_header
 
     if not pil.is_file():
@@ -368,9 +372,10 @@ def design(
     """Design domain sequences for a system and check them (rules, then thermodynamics)."""
     from dataclasses import replace
 
-    from dsd.dna import design_report, design_system, scheme_from_header
+    from dsd.pipeline.design import design_report, design_system
+    from dsd.pil import scheme_from_header
     from dsd.pil import parse_pil, pil_header
-    from dsd.spec import SequencesSpec, load_spec
+    from dsd.pipeline.spec import SequencesSpec, load_spec
     from sequences.io import write_design
 
     if not pil.is_file():
@@ -434,8 +439,8 @@ def build(
     force: bool = typer.Option(False, "--force", help="re-run cached stages"),
 ):
     """Run the whole chain of a spec into its build folder."""
-    from dsd.build import planned_stages, run_build
-    from dsd.spec import load_spec
+    from dsd.pipeline.build import planned_stages, run_build
+    from dsd.pipeline.spec import load_spec
 
     build_spec = load_spec(spec)
     out_dir = out if out is not None else Path("build") / build_spec.name

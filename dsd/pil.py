@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from dsd.domains import Complex, DomainSystem
+from dsd.schemes import make_scheme
 
 _LENGTH = re.compile(r"length\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*(?:#\s*(\w+))?\s*\Z")
 _COMPLEX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^@#]+?)\s*(?:@\s*initial\s+([0-9.eE+-]+)\s*nM)?\s*"
@@ -100,3 +101,21 @@ def read_pil(path: str | Path, species_of_strands=None):
     if not path.is_file():
         raise FileNotFoundError(f"PIL file {path} does not exist")
     return parse_pil(path.read_text(), str(path), species_of_strands)
+
+
+def scheme_header(scheme, sizing=None) -> dict[str, str]:
+    """The ``#| key: value`` header a system.pil carries: the scheme, its domain lengths and, when
+    sized, ``unit_nM`` (nM per formal unit) and the safety factor."""
+    header = {"scheme": scheme.name, "toehold_nt": str(scheme.toehold_nt), "long_nt": str(scheme.long_nt),
+              "history_nt": str(scheme.history_nt)}
+    if sizing is not None:
+        header.update({"unit_nM": f"{sizing.unit_nM:g}", "safety": f"{sizing.safety:g}"})
+    return header
+
+
+def scheme_from_header(header: dict[str, str], name: str | None = None):
+    """The scheme a ``system.pil`` was written with (``name`` overrides its header)."""
+    name = name or header.get("scheme")
+    if name is None:
+        raise ValueError("the PIL file names no scheme (#| scheme: ...); give --scheme")
+    return make_scheme(name, **{k: int(header[k]) for k in ("toehold_nt", "long_nt", "history_nt") if k in header})

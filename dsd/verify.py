@@ -213,3 +213,14 @@ def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW
         used = {d.rstrip("*") for cx in gates for strand in cx.strands for d in strand}
         jobs.append((crn.reactions[indices[0]], gates, {d: system.domains[d] for d in used if d in system.domains}))
     return results + _run_modules(jobs, covers, scheme, k_slow, progress, workers)
+
+
+def verification_report(results) -> dict:
+    return {
+        "passed": all(r.passed for r in results),
+        "shapes": len(results),
+        "reactions": sum(len(r.reactions) for r in results),
+        "seconds": sum(r.seconds for r in results),
+        "modules": [{"shape": r.shape, "reactions": list(r.reactions), "passed": r.passed,
+                     "seconds": round(r.seconds, 3), "detail": r.detail} for r in results],
+    }

@@ -16,3 +16,8 @@ def get_scheme(name: str, **options):
         return SCHEMES[name](**options)
     except KeyError:
         raise ValueError(f"unknown scheme {name!r}; known schemes: {', '.join(sorted(SCHEMES))}") from None
+
+
+def make_scheme(name: str = "soloveichik2010", toehold_nt: int = 6, long_nt: int = 15, history_nt: int = 15):
+    """A scheme by name with its domain lengths (nt)."""
+    return get_scheme(name, toehold_nt=toehold_nt, long_nt=long_nt, history_nt=history_nt)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from crn.textformat import read_crn
-from dsd.build import StageError, run_build
-from dsd.spec import load_spec, parse_spec
+from dsd.pipeline.build import StageError, run_build
+from dsd.pipeline.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from crn.textformat import parse_crn
-from dsd.dna import gate_report, translate_sized
+from dsd.gatesim import gate_report
+from dsd.translate import translate_sized
 from dsd.gatesim import simulate_gates
 from dsd.kinetics import displacement_rate_per_nM_s, gate_crn
 from dsd.schemes import get_scheme

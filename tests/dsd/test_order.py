@@ -8,7 +8,7 @@ import random
 import pytest
 
 from crn.textformat import parse_crn
-from dsd.order import (ORDER_HEADER, PLATES_HEADER, OrderOptions, order_csv, order_rows, order_warnings,
+from dsd.wetlab.order import (ORDER_HEADER, PLATES_HEADER, OrderOptions, order_csv, order_rows, order_warnings,
                        parse_strands_csv, plates, plates_csv, short_name, strand_entries, well_positions,
                        write_plates_xlsx)
 from dsd.schemes import get_scheme

@@ -7,8 +7,8 @@ import pytest
 
 from crn.model import Signal
 from crn.textformat import parse_crn
-from dsd.order import order_rows, order_warnings
-from dsd.protocol import (ComplexMix, ProtocolOptions, anneal_recipe, complexes_of, input_rows, mixing_table,
+from dsd.wetlab.order import order_rows, order_warnings
+from dsd.wetlab.protocol import (ComplexMix, ProtocolOptions, anneal_recipe, complexes_of, input_rows, mixing_table,
                           protocol_markdown)
 from dsd.schemes import get_scheme
 from dsd.sizing import size_reactions, sized_system

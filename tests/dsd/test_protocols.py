@@ -15,9 +15,9 @@ import yaml
 
 from crn.reduce import limit_fanout
 from crn.textformat import parse_crn, read_crn
-from dsd.build import run_build
-from dsd.dna import make_scheme
-from dsd.spec import load_spec
+from dsd.pipeline.build import run_build
+from dsd.schemes import make_scheme
+from dsd.pipeline.spec import load_spec
 from dsd.translate import translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,7 +232,7 @@ def test_mnist_builds_from_idx_files(tmp_path):
 
 
 def test_custom_crn_runs_the_whole_dna_chain_and_its_gates_compute_min_max_relu(tmp_path):
-    from dsd.dna import scheme_from_header
+    from dsd.pil import scheme_from_header
     from dsd.gatesim import simulate_gates
     from dsd.kinetics import gate_crn
     from dsd.pil import parse_pil, pil_header

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dsd.build import run_build
-from dsd.report import (DEFAULT_PRICE_TABLE, SECTION_TITLES, Oligo, network_confidence, order_cost, pearson_r,
+from dsd.pipeline.build import run_build
+from dsd.report.document import (DEFAULT_PRICE_TABLE, SECTION_TITLES, Oligo, network_confidence, order_cost, pearson_r,
                         price_table_with_defaults, write_report)
-from dsd.spec import parse_spec
+from dsd.pipeline.spec import parse_spec
 
 SMALL_IRIS = {"name": "t", "seed": 0, "dataset": {"name": "iris"}, "network": {"hidden": [8], "weights": "binary"},
               "training": {"epochs": 30}, "simulation": {"examples": 20}, "sequences": {"enabled": False}}

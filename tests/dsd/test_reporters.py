@@ -14,9 +14,9 @@ from crn.reduce import add_cancellation
 from crn.simulate import encode_inputs
 from crn.textformat import parse_crn
 from dsd.domains import Complex, parse_kernel
-from dsd.order import OrderOptions, bases, modifications, oligo_of, order_rows, parse_strands_csv
-from dsd.protocol import ProtocolOptions, complexes_of, protocol_markdown
-from dsd.reporters import (DYES, ReporterOptions, output_max_nM, parse_domains_csv, plan_reporters, readout_markdown,
+from dsd.wetlab.order import OrderOptions, bases, modifications, oligo_of, order_rows, parse_strands_csv
+from dsd.wetlab.protocol import ProtocolOptions, complexes_of, protocol_markdown
+from dsd.wetlab.reporters import (DYES, ReporterOptions, output_max_nM, parse_domains_csv, plan_reporters, readout_markdown,
                            reporter_kernel, reporter_strands, reporter_warnings)
 from dsd.schemes import get_scheme
 from dsd.sizing import size_reactions, sized_system

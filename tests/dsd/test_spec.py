@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from dsd.spec import SpecError, load_spec
+from dsd.pipeline.spec import SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -31,7 +31,7 @@ from crn.model import CRN
 from crn.reduce import add_cancellation, limit_fanout, reduce_crn
 from crn.sbml import crn_to_sbml
 from crn.textformat import format_crn, read_crn, write_crn
-from dsd.spec import BuildSpec
+from dsd.pipeline.spec import BuildSpec
 
 
 class StageError(RuntimeError):
@@ -243,7 +243,10 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
 
     Verification depends only on the formal CRN and the scheme: it is reused from the previous
     build when both are unchanged."""
-    from dsd.dna import form_counts, make_scheme, pil_header, system_summary, translate_sized, verification_report
+    from dsd.translate import form_counts, system_summary, translate_sized
+    from dsd.schemes import make_scheme
+    from dsd.pil import scheme_header
+    from dsd.verify import verification_report
     from dsd.pil import format_pil
     from dsd.verify import verify_crn
 
@@ -264,7 +267,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         summary = {**system.counts(), "sizing": None}
         log("translate: no crn.input_range, so the gates are not sized (concentrations 0)")
     crn_text = format_crn(crn)
-    atomic_write_text(work / "system.pil", format_pil(system, pil_header(scheme, sizing), crn_text))
+    atomic_write_text(work / "system.pil", format_pil(system, scheme_header(scheme, sizing), crn_text))
     summary = {**summary, "scheme": scheme.name, "forms": form_counts(dict(forms), scheme)}
     atomic_write_text(work / "dsd.json", json.dumps(summary, indent=1))
     for form, c in summary["forms"].items():
@@ -333,7 +336,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
 def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int) -> dict:
     """Gate-level simulation of the first ``n`` examples (and, for ideal gates, the same with the
     default leak, reported alongside)."""
-    from dsd.dna import gate_report
+    from dsd.gatesim import gate_report
     from dsd.kinetics import DEFAULT_LEAK_PER_NM_S
 
     d = spec.dsd
@@ -358,7 +361,7 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     reused from the previous build when the system, the sequences section and the seed are unchanged."""
     from dataclasses import asdict as as_dict
 
-    from dsd.dna import design_report, design_system
+    from dsd.pipeline.design import design_report, design_system
     from sequences.io import write_design
 
     t0 = time.perf_counter()
@@ -391,16 +394,16 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
                 log: Callable[[str], None]) -> None:
     """What the wet lab gets: order.csv, plates.csv / plates.xlsx and protocol.md, from strands.csv,
     with the spec's ``order:`` and ``protocol:`` sections."""
-    from dsd.order import order_csv, order_rows, order_warnings, parse_strands_csv, plates, plates_csv, \
+    from dsd.wetlab.order import order_csv, order_rows, order_warnings, parse_strands_csv, plates, plates_csv, \
         write_plates_xlsx
-    from dsd.protocol import protocol_markdown
+    from dsd.wetlab.protocol import protocol_markdown
 
     t0 = time.perf_counter()
     options = spec.order.order_options()
     strands = parse_strands_csv((work / "strands.csv").read_text())
     reporters = _reporters(spec, crn, examples, work) if spec.order.reporters else []
     if reporters:
-        from dsd.reporters import reporter_strands
+        from dsd.wetlab.reporters import reporter_strands
         from sequences.io import strands_table
 
         extra = reporter_strands(reporters, _domains(work), strands, spec.order.reporter_options())
@@ -410,8 +413,8 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
     warnings = order_warnings(rows, options)
     readout = ""
     if reporters:
-        from dsd.order import oligo_of
-        from dsd.reporters import readout_markdown, reporter_warnings
+        from dsd.wetlab.order import oligo_of
+        from dsd.wetlab.reporters import readout_markdown, reporter_warnings
 
         readout = readout_markdown(reporters, spec.dsd.unit_nM, oligo_of(rows))
         problems = reporter_warnings(reporters)
@@ -472,7 +475,7 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
 
 
 def _domains(work: Path) -> dict[str, str]:
-    from dsd.reporters import parse_domains_csv
+    from dsd.wetlab.reporters import parse_domains_csv
 
     return parse_domains_csv((work / "domains.csv").read_text())
 
@@ -480,8 +483,8 @@ def _domains(work: Path) -> dict[str, str]:
 def _reporters(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path) -> list:
     """One fluorophore/quencher reporter per output rail the circuit makes, at the spec's safety
     factor over the most of that rail over the input range (nM)."""
-    from dsd.dna import make_scheme
-    from dsd.reporters import output_max_nM, plan_reporters
+    from dsd.schemes import make_scheme
+    from dsd.wetlab.reporters import output_max_nM, plan_reporters
 
     d = spec.dsd
     low, high = _input_box(spec, examples)

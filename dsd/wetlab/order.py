@@ -20,7 +20,7 @@ Choices, all in :class:`OrderOptions`:
   shorter ones, and signal strands (used single-stranded, at a measured concentration), are
   desalted (``STD``). Any strand over 90 nt is PAGE purified whatever its role (vendors' advice
   for unmodified oligos over ~80-100 nt).
-- Modifications (dyes, quenchers: the reporter strands of :mod:`dsd.reporters`) are written inline
+- Modifications (dyes, quenchers: the reporter strands of :mod:`dsd.wetlab.reporters`) are written inline
   in the vendor's codes between slashes, e.g. ``/56-FAM/ACGT.../`` or ``...ACGT/3IABkFQ/``; a
   sequence is A, C, G, T and such codes only, and lengths count bases only. A labelled strand is
   HPLC purified (the vendors' advice for dye-labelled oligos: HPLC separates the labelled full-length

@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sequences.thermo import (
+from sequences.thermo.base import (
     BackendUnavailable,
     Conditions,
     check_strands,

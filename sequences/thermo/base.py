@@ -303,38 +303,3 @@ def defect_from_pairs(pairs: np.ndarray, table: Sequence[int]) -> float:
     idx = np.arange(len(table))
     partner = np.where(np.asarray(table) < 0, idx, np.asarray(table))
     return float(1.0 - pairs[idx, partner].sum() / len(table))
-
-
-# --- choosing a backend -------------------------------------------------------------------------
-
-
-def nupack_available() -> bool:
-    """Whether ``import nupack`` works here."""
-    try:
-        import nupack  # noqa: F401
-    except Exception:  # a broken install counts as absent
-        return False
-    return True
-
-
-def get_backend(name: str = "auto", conditions: Conditions | None = None) -> ThermoBackend:
-    """Return a thermodynamic backend for ``conditions`` (default :class:`Conditions`).
-
-    ``"auto"`` picks NUPACK 4 when ``import nupack`` works and ViennaRNA otherwise;
-    ``"viennarna"`` and ``"nupack"`` ask for one backend and raise :class:`BackendUnavailable`
-    (naming it) when it cannot be imported.
-    """
-    conditions = Conditions() if conditions is None else conditions
-    if not isinstance(conditions, Conditions):
-        raise TypeError(f"conditions must be a Conditions, got {type(conditions).__name__}")
-    if name not in BACKEND_NAMES:
-        raise ValueError(f"unknown thermodynamic backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
-    if name == "auto":
-        name = "nupack" if nupack_available() else "viennarna"
-    if name == "nupack":
-        from sequences.thermo_nupack import NupackBackend
-
-        return NupackBackend(conditions)
-    from sequences.thermo_vienna import ViennaRNABackend
-
-    return ViennaRNABackend(conditions)

@@ -105,30 +105,30 @@ class SequencesSpec:
 @dataclass(frozen=True)
 class OrderSpec:
     """The ``order:`` section: vendor format, synthesis scales, purification per role, plates and
-    reporters. ``options`` holds every :class:`dsd.order.OrderOptions` field the spec may set."""
+    reporters. ``options`` holds every :class:`dsd.wetlab.order.OrderOptions` field the spec may set."""
 
     vendor: str = "idt"  # the bulk-order and plate-upload format (IDT's is the one written)
     options: tuple[tuple[str, Any], ...] = ()  # OrderOptions fields given in the spec (sorted)
     reporters: bool = False  # fluorophore/quencher reporter complexes for the output species
-    reporter_dyes: tuple[str, ...] | None = None  # None: the default dye cycle of dsd.reporters
+    reporter_dyes: tuple[str, ...] | None = None  # None: the default dye cycle of dsd.wetlab.reporters
     reporter_safety: float = 2.0  # reporter = safety x the most of its output rail
     reporter_calibrants: bool = True  # also order Cal_<rail> strands for the calibration curve
 
     def reporter_options(self):
-        from dsd.reporters import ReporterOptions
+        from dsd.wetlab.reporters import ReporterOptions
 
         dyes = {"dyes": self.reporter_dyes} if self.reporter_dyes else {}
         return ReporterOptions(**dyes, safety=self.reporter_safety, calibrants=self.reporter_calibrants)
 
     def order_options(self):
-        from dsd.order import OrderOptions
+        from dsd.wetlab.order import OrderOptions
 
         return OrderOptions(**dict(self.options))
 
 
 @dataclass(frozen=True)
 class ProtocolSpec:
-    """The ``protocol:`` section: volumes (µL), stocks (µM), annealing; see :class:`dsd.protocol.ProtocolOptions`.
+    """The ``protocol:`` section: volumes (µL), stocks (µM), annealing; see :class:`dsd.wetlab.protocol.ProtocolOptions`.
 
     ``reaction_uL`` None picks the smallest of 100, 200, 500, 1000 µL that holds every complex with
     pipettable volumes; ``anneal_uM`` defaults to 25 µM (lowered per complex where strands would
@@ -140,7 +140,7 @@ class ProtocolSpec:
     inputs: tuple[tuple[float, ...], ...] = ()  # input vectors (formal units) to list instead of examples
 
     def protocol_options(self, reaction_uL: float):
-        from dsd.protocol import ProtocolOptions
+        from dsd.wetlab.protocol import ProtocolOptions
 
         return ProtocolOptions(**dict(self.options), reaction_uL=reaction_uL)
 
@@ -484,7 +484,7 @@ def _field_message(section: str, message: str) -> str:
 
 
 def _order(raw: Any) -> OrderSpec:
-    from dsd.order import OrderOptions
+    from dsd.wetlab.order import OrderOptions
 
     fields = set(OrderOptions.__dataclass_fields__) - {"max_name_chars"}
     d = _section("order", raw, {"vendor", "reporters", "reporter_dyes", "reporter_safety", "reporter_calibrants"}
@@ -520,7 +520,7 @@ def _order(raw: Any) -> OrderSpec:
 
 
 def _protocol(raw: Any) -> ProtocolSpec:
-    from dsd.protocol import ProtocolOptions
+    from dsd.wetlab.protocol import ProtocolOptions
 
     fields = set(ProtocolOptions.__dataclass_fields__)
     d = _section("protocol", raw, fields | {"examples", "inputs"})

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sequences.thermo import (
+from sequences.thermo.base import (
     WATER_MOLARITY,
     BackendUnavailable,
     Conditions,

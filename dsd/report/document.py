@@ -54,18 +54,18 @@ DASH = "\u2014"
 DEFAULT_PRICE_TABLE: dict = {
     "currency": "USD",
     "source": "illustrative defaults, not a vendor quote: pass price_table to use your own prices",
-    # price per nucleotide by synthesis scale (the vendor scale codes dsd.order writes)
+    # price per nucleotide by synthesis scale (the vendor scale codes dsd.wetlab.order writes)
     "per_nt": {"25nm": 0.20, "100nm": 0.38, "250nm": 0.75, "1um": 1.30, "4nmU": 0.65, "20nmU": 1.15},
     # added per oligo by purification code
     "per_strand": {"STD": 0.0, "PAGE": 60.0, "HPLC": 75.0},
-    # added per inline modification code (reporter dyes and quenchers, dsd.reporters)
+    # added per inline modification code (reporter dyes and quenchers, dsd.wetlab.reporters)
     "per_modification": {"/56-FAM/": 40.0, "/5HEX/": 60.0, "/5Cy3/": 90.0, "/5TexRd-XN/": 90.0, "/5Cy5/": 90.0,
                          "/5Cy55/": 120.0, "/3IABkFQ/": 45.0, "/3IAbRQSp/": 45.0},
 }
 """Order-cost defaults. ``price_table`` overrides any of these keys; ``per_nt`` and
 ``per_strand`` are merged code by code, so ``{"per_strand": {"PAGE": 45.0}}`` changes only PAGE.
 Scale and purification of each oligo come from the build's ``order.csv`` (else from the rules of
-:class:`dsd.order.OrderOptions` applied to ``strands.csv`` or ``system.pil``). An oligo whose code
+:class:`dsd.wetlab.order.OrderOptions` applied to ``strands.csv`` or ``system.pil``). An oligo whose code
 has no price is counted as unpriced, not guessed."""
 
 CONFIDENCE_KINDS = {
@@ -620,7 +620,7 @@ def _section_sequences(b: _Build) -> _Section:
 
 
 def _section_order(b: _Build, table: dict) -> _Section:
-    from dsd.order import OrderOptions
+    from dsd.wetlab.order import OrderOptions
 
     oligos, source = _oligos(b)
     if oligos is None:
@@ -703,7 +703,7 @@ def _gate_simulation(b: _Build, x: np.ndarray, timings: dict):
     if b.pil_text is None:
         return None, "no system.pil: the gate level is not shown"
     from crn.textformat import parse_crn
-    from dsd.dna import scheme_from_header
+    from dsd.pil import scheme_from_header
     from dsd.gatesim import simulate_gates
     from dsd.kinetics import gate_crn
     from dsd.pil import parse_pil, pil_header
@@ -769,7 +769,7 @@ def _plot_gates(ax, gates, j: int, net_out: np.ndarray, names: list[str], gatesi
 
 def _oligos(b: _Build) -> tuple[list[Oligo] | None, str]:
     """The oligos of the order and where their scale and purification came from."""
-    from dsd.order import OrderOptions, bases, modifications, order_rows, strand_entries
+    from dsd.wetlab.order import OrderOptions, bases, modifications, order_rows, strand_entries
 
     order = _csv(b.path / "order.csv")
     if order is not None:
@@ -778,7 +778,7 @@ def _oligos(b: _Build) -> tuple[list[Oligo] | None, str]:
     if b.strands_rows:
         rows = order_rows(strand_entries(b.strands_rows))
         return ([Oligo(r.length_nt, r.scale, r.purification) for r in rows],
-                "strands.csv with the default rules of dsd.order (no order.csv)")
+                "strands.csv with the default rules of dsd.wetlab.order (no order.csv)")
     if b.pil_text is not None:
         from dsd.pil import parse_pil
 
@@ -792,7 +792,7 @@ def _oligos(b: _Build) -> tuple[list[Oligo] | None, str]:
         for strand, rs in roles.items():
             n = sum(system.domains[d.rstrip("*")].length for d in strand)
             oligos.append(Oligo(n, options.scale(n), options.purification(n, rs)))
-        return oligos, "system.pil (distinct strands; no sequences designed) with the default rules of dsd.order"
+        return oligos, "system.pil (distinct strands; no sequences designed) with the default rules of dsd.wetlab.order"
     return None, ""
 
 

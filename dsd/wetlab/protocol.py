@@ -17,7 +17,7 @@ Conventions (all in :class:`ProtocolOptions`):
 - A complex's concentration in the reaction is its backbone's; the excess top strands are removed
   by native PAGE (``purify="page"``, the default) or left in (``purify="excess"``: the protocol
   then says how much free top strand each complex brings in; those strands are gate outputs).
-  Reporter complexes (:mod:`dsd.reporters`) are always used as annealed: their top strand is the
+  Reporter complexes (:mod:`dsd.wetlab.reporters`) are always used as annealed: their top strand is the
   quencher strand, which nothing else binds, and its excess keeps every fluorophore strand
   quenched (a free fluorophore strand would read as output).
 - The mixing table fills the reaction volume exactly: complexes at their target concentration
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from dsd.domains import complement
-from dsd.order import OrderRow, StrandEntry, strand_entries
+from dsd.wetlab.order import OrderRow, StrandEntry, strand_entries
 
 ANNEALED_ROLES = ("gate", "fuel", "helper", "reporter")
 AS_ANNEALED_ROLES = ("reporter",)  # never gel-purified: the excess top strand is an inert quencher strand
@@ -159,7 +159,7 @@ def _backbone(domains: Sequence[Sequence[str]], lengths: Sequence[int], rule: st
 
 
 def complexes_of(source: Any, options: ProtocolOptions | None = None) -> list[ComplexMix]:
-    """The complexes of a strands table (rows as for :func:`dsd.order.strand_entries`; strands of
+    """The complexes of a strands table (rows as for :func:`dsd.wetlab.order.strand_entries`; strands of
     one complex share its ``complex`` column) or of a ``DomainSystem``, in their order."""
     options = options or ProtocolOptions()
     if hasattr(source, "complexes") and hasattr(source, "domains"):  # a DomainSystem
@@ -375,10 +375,10 @@ def protocol_markdown(source: Any, options: ProtocolOptions | None = None, *, un
     """``protocol.md``: oligos, annealing of every complex, purification, the mixing table of one
     reaction and the input strands of each example (``examples``: name -> input values, or a list).
 
-    ``source`` is a strands table (rows or :class:`dsd.order.StrandEntry` s) or a ``DomainSystem``;
-    ``order`` (from :func:`dsd.order.order_rows`) names the oligo each strand comes from;
-    ``order_warnings`` (from :func:`dsd.order.order_warnings`) are repeated under Oligos;
-    ``readout`` (markdown, e.g. :func:`dsd.reporters.readout_markdown`) becomes section 6, Read-out."""
+    ``source`` is a strands table (rows or :class:`dsd.wetlab.order.StrandEntry` s) or a ``DomainSystem``;
+    ``order`` (from :func:`dsd.wetlab.order.order_rows`) names the oligo each strand comes from;
+    ``order_warnings`` (from :func:`dsd.wetlab.order.order_warnings`) are repeated under Oligos;
+    ``readout`` (markdown, e.g. :func:`dsd.wetlab.reporters.readout_markdown`) becomes section 6, Read-out."""
     options = options or ProtocolOptions()
     complexes = complexes_of(source, options)
     mix = mixing_table(complexes, options)  # raises before anything is written when it cannot work

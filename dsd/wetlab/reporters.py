@@ -28,9 +28,9 @@ Concentration: a reporter must outlast the most of its rail the circuit can make
 range, ``max_nM`` (:func:`output_max_nM`: exact, from the corners of the input box, for up to 12
 inputs; else the firing bound of :mod:`dsd.sizing` that sizes the gates), so it is added at
 ``safety * max_nM``, rounded up to two significant digits. The quencher strand is
-annealed in excess like any top strand (:mod:`dsd.protocol`).
+annealed in excess like any top strand (:mod:`dsd.wetlab.protocol`).
 
-Labelled strands are HPLC purified (:mod:`dsd.order`); a calibrant per rail (``Cal_<rail>``, the
+Labelled strands are HPLC purified (:mod:`dsd.wetlab.order`); a calibrant per rail (``Cal_<rail>``, the
 rail's signal strand ``t d [u]`` without a history domain, not added to the reaction) is ordered
 for the standard curve that turns fluorescence into nM.
 """
@@ -47,7 +47,7 @@ import numpy as np
 
 from crn.model import CRN
 from dsd.domains import DomainSystem, parse_kernel
-from dsd.order import StrandEntry, strand_entries
+from dsd.wetlab.order import StrandEntry, strand_entries
 from sequences.structure import strand_sequence
 
 
@@ -277,7 +277,7 @@ def parse_domains_csv(text: str) -> dict[str, str]:
 
 def reporter_strands(reporters: Sequence[Reporter], domains: Mapping[str, str], strands: Iterable[Any] = (),
                      options: ReporterOptions | None = None) -> list[StrandEntry]:
-    """The strands-table rows (:class:`dsd.order.StrandEntry`) of ``reporters``: per reporter the
+    """The strands-table rows (:class:`dsd.wetlab.order.StrandEntry`) of ``reporters``: per reporter the
     quencher strand ``<name>_s1`` (``d [u]`` + quencher code on its 3' end) and the fluorophore
     strand ``<name>_s2`` (dye code on its 5' end + ``[u*] d* t*``), role ``reporter`` at the
     reporter's concentration (nM); then, when ``options.calibrants``, one calibrant ``Cal_<rail>``
@@ -319,7 +319,7 @@ def readout_markdown(reporters: Sequence[Reporter], unit_nM: float = 10.0,
                      oligo: Mapping[str, str] | None = None) -> str:
     """The Read-out section of ``protocol.md``: channel per rail, read-out sets, calibration, how
     an output value is computed, and whether the reporters disturb the circuit. ``oligo`` maps
-    strand names to order names (:func:`dsd.order.oligo_of`)."""
+    strand names to order names (:func:`dsd.wetlab.order.oligo_of`)."""
     if not reporters:
         return "No reporters: the outputs are not read by fluorescence."
     oligo = oligo or {}

@@ -1,0 +1,35 @@
+"""The sequences stage's calls: design a system's domain sequences under a spec's ``sequences:``
+section, and what the build records of the design."""
+
+from __future__ import annotations
+
+from dsd.domains import DomainSystem
+
+
+def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0):
+    """Domain sequences for ``system`` under a spec's ``sequences:`` section (defaults when None),
+    with the thermodynamic checks; returns a :class:`sequences.design.Design`."""
+    from dsd.pipeline.spec import SequencesSpec
+    from sequences.design import SearchBudget, design_sequences
+    from sequences.rules import SequenceRules
+    from sequences.thermo import Conditions, get_backend
+
+    spec = sequences_spec or SequencesSpec()
+    backend = get_backend(spec.backend, Conditions(spec.temperature_C, spec.na_M, spec.mg_M))
+    rules = SequenceRules.from_dict(spec.rules_dict())
+    budget = SearchBudget(seconds=spec.seconds)
+    return design_sequences(system, rules, spec.seed if spec.seed is not None else seed, backend, budget=budget)
+
+
+def design_report(design) -> dict:
+    """What the build records of a design: counts, the k-mer decision, failures and timings."""
+    return {
+        "passed": design.passed,
+        "backend": design.backend,
+        "seed": design.seed,
+        "kmer_k": design.kmer_k,
+        "domains": len(design.sequences),
+        "failures": design.failures(),
+        "checks": len(design.checks),
+        "stats": design.stats,
+    }
