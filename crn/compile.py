@@ -70,8 +70,8 @@ def compile_network(
     --------
     >>> from nn.network import Network
     >>> net = Network([np.array([[1.0, -1.0]]), np.array([[1.0], [1.0]])], [np.zeros(2), np.zeros(1)])
-    >>> compile_network(net).stats()["reactions"]
-    8
+    >>> compile_network(net).stats()["reactions"]  # 2 input fan-outs + per hidden unit 2 ReLU and 2 fan-outs
+    10
     """
     if inputs not in ("dual", "shifted"):
         raise CompileError(f"inputs must be 'dual' or 'shifted', got {inputs!r}")

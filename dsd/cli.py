@@ -130,7 +130,7 @@ def compile_cmd(
 ):
     """Compile a network into a formal CRN (Algorithm 1, optionally reduced)."""
     from crn.compile import compile_network
-    from crn.reduce import add_cancellation, limit_fanout, reduce_crn
+    from crn.forms import formal_form
     from crn.textformat import write_crn
     from nn.modelfile import load_model
 
@@ -146,12 +146,7 @@ def compile_cmd(
         else:
             raise ValueError("--input-low: needed for the shifted encoding of a model without stored examples")
     crn = compile_network(loaded.network, inputs=inputs, input_low=low)
-    if reduce:
-        crn = reduce_crn(crn)
-    if cancellation:
-        crn = add_cancellation(crn)
-    if fanout_limit is not None:
-        crn = limit_fanout(crn, fanout_limit)
+    crn = formal_form(crn, reduce=reduce, cancellation=cancellation, fanout_limit=fanout_limit)
     write_crn(crn, out, header=f"compiled from {model}{' (reduced)' if reduce else ''}")
     if sbml is not None:
         from crn.atomic import atomic_write_text

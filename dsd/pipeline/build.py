@@ -28,7 +28,7 @@ import numpy as np
 from crn.atomic import atomic_write_text
 from crn.compile import compile_network
 from crn.model import CRN
-from crn.reduce import add_cancellation, limit_fanout, reduce_crn
+from crn.forms import crn_forms as forms_of
 from crn.sbml import crn_to_sbml
 from crn.textformat import format_crn, read_crn, write_crn
 from dsd.pipeline.spec import BuildSpec
@@ -174,13 +174,8 @@ def crn_forms(network, spec: BuildSpec, input_low: np.ndarray | None) -> dict[st
     if spec.crn.input_range is not None and input_low is not None:
         input_low = np.full_like(input_low, spec.crn.input_range[0])
     unreduced = compile_network(network, inputs=spec.crn.inputs, input_low=input_low)
-    reduced = reduce_crn(unreduced)
-    formal = reduced if spec.crn.reduce else unreduced
-    if spec.crn.cancellation:
-        formal = add_cancellation(formal)
-    if spec.crn.fanout_limit is not None:
-        formal = limit_fanout(formal, spec.crn.fanout_limit)
-    return {"unreduced": unreduced, "reduced": reduced, "formal": formal}
+    return forms_of(unreduced, reduce=spec.crn.reduce, cancellation=spec.crn.cancellation,
+                    fanout_limit=spec.crn.fanout_limit)
 
 
 def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
@@ -621,14 +616,9 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
         enter("crn")
         t0 = time.perf_counter()
         if spec.crn.path is not None:
-            user_crn = read_crn(spec.resolve(spec.crn.path))
-            forms = {"unreduced": user_crn, "reduced": reduce_crn(user_crn) if spec.crn.reduce else user_crn}
-            formal = forms["reduced"]
-            if spec.crn.cancellation:
-                formal = add_cancellation(formal)
-            if spec.crn.fanout_limit is not None:
-                formal = limit_fanout(formal, spec.crn.fanout_limit)
-            forms["formal"] = formal
+            forms = forms_of(read_crn(spec.resolve(spec.crn.path)), reduce=spec.crn.reduce,
+                             cancellation=spec.crn.cancellation, fanout_limit=spec.crn.fanout_limit,
+                             always_reduced=False)
         else:
             forms = crn_forms(network, spec, examples.input_low)
         write_crn(forms["unreduced"], work / "crn.txt", header=f"{spec.name}: compiled (Algorithm 1)")

@@ -31,6 +31,7 @@ from nupack.org and never a dependency), ViennaRNA with DNA parameters otherwise
 
 Examples
 --------
+>>> from sequences.thermo import get_backend
 >>> backend = get_backend("viennarna", Conditions(temperature_C=25.0))
 >>> structure, dG_kcal = backend.mfe(["GCATCGAT", "ATCGATGC"])
 >>> structure, round(dG_kcal, 1)
