@@ -33,8 +33,66 @@ from dsd.pipeline.stages_lab import stage_design, stage_order, stage_report
 from dsd.pipeline.stages_model import crn_forms, model_examples, stage_network, stage_simulate, train_network  # noqa: F401
 
 
+BUILD_FORMAT = "dsd-toolchain build"
+"""``build.json``'s ``format``: the marker that says a folder is a build this tool wrote."""
+
+LEGACY_BUILD_FILES = frozenset({
+    "model.npz", "model.json", "crn.txt", "crn_reduced.txt", "crn_formal.txt", "crn.sbml", "simulation.json",
+    "system.pil", "dsd.json", "verification.json", "gatesim.json", "domains.csv", "strands.csv", "checks.csv",
+    "design.json", "order.csv", "plates.csv", "plates.xlsx", "protocol.md", "reporters.csv", "report.html",
+    "build.json"})
+"""What builds of 0.1 (whose build.json has no ``files`` list) wrote: their folders may be replaced too."""
+
+
+class OutDirError(ValueError):
+    """The build folder is a path this tool may not replace (a user's file or folder, the current
+    folder); the message says why, and nothing was written."""
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse a build folder that is not this tool's to replace.
+
+    Allowed: a path that does not exist, an empty folder, or a folder holding only the files a
+    previous ``dsd build`` listed in its ``build.json``. Refused, with :class:`OutDirError`: a file, a
+    symbolic link, the current folder or one of its parents, the home folder, and any folder with a
+    file the previous build did not write (or with no build.json of this tool's format).
+    """
+    out_dir = Path(out_dir)
+    where = f"refusing to build into {out_dir}"
+    advice = "give --out a new folder, or one that a previous dsd build wrote"
+    if out_dir.is_symlink():
+        raise OutDirError(f"{where}: it is a symbolic link; {advice}")
+    resolved = out_dir.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents or resolved == Path.home().resolve():
+        raise OutDirError(f"{where}: it is the current folder, one of its parents or the home folder; {advice}")
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise OutDirError(f"{where}: it is a file that dsd build did not write; {advice}")
+    entries = sorted(out_dir.iterdir())
+    if not entries:
+        return
+    try:
+        build = json.loads((out_dir / "build.json").read_text())
+        ours = isinstance(build, dict) and (build.get("format") == BUILD_FORMAT or
+                                            {"name", "spec_hash", "stages", "checks"} <= build.keys())
+    except (OSError, ValueError):
+        ours = False
+    if not ours:
+        raise OutDirError(f"{where}: the folder holds files and no build.json of a dsd build; {advice}")
+    written = set(build.get("files") or LEGACY_BUILD_FILES) | {"build.json"}
+    stray = [e.name for e in entries if e.name not in written or e.is_dir() or e.is_symlink()]
+    if stray:
+        shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
+        raise OutDirError(f"{where}: it holds {shown}, which dsd build did not write; move them or {advice}")
+
+
 def _write_build_json(spec: BuildSpec, result: BuildResult, work: Path) -> None:
+    files = sorted({f.name for f in work.iterdir() if f.is_file()} | {"build.json"})
     build = {
+        "format": BUILD_FORMAT,
+        "files": files,
         "name": spec.name,
         "spec_hash": spec.digest(),
         "spec": asdict(spec),
@@ -65,11 +123,13 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
 
     ``force`` ignores the previous build's cache; ``progress`` gets training epochs; ``log`` one
     line per finished stage; ``on_stage`` the name of each stage as it starts."""
-    out_dir = Path(out_dir)
+    shown_dir = Path(out_dir)
+    check_out_dir(shown_dir)
+    out_dir = shown_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     previous_hashes = {} if force else previous_stage_hashes(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    result = BuildResult(out_dir)
+    result = BuildResult(shown_dir)
     current = ["setup"]
 
     def enter(name: str) -> None:
@@ -124,23 +184,17 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
             result.stages["simulate"] = {k: v for k, v in sim.items() if k not in ("crn_outputs", "stabilisation_times")}
             result.stages["simulate"].update(hash=key, reused=reused, seconds=time.perf_counter() - t0)
             if "argmax_match" in sim:
-                result.checks.append({
-                    "check": "CRN argmax equals the network on every simulated example",
-                    "value": f"{sim['argmax_match']}/{sim['examples']}",
-                    "pass": sim["argmax_match"] == sim["examples"],
-                })
+                result.add_check("CRN argmax equals the network on every simulated example",
+                                 f"{sim['argmax_match']}/{sim['examples']}",
+                                 sim["argmax_match"] == sim["examples"])
                 tol = spec.simulation.tolerance
-                result.checks.append({
-                    "check": f"max |CRN - network| at t = {sim['check_t_end']:g} <= {tol:g}",
-                    "value": sim["max_abs_error"],
-                    "pass": sim["max_abs_error"] <= tol,
-                })
+                result.add_check(f"max |CRN - network| at t = {sim['check_t_end']:g} <= {tol:g}",
+                                 sim["max_abs_error"],
+                                 sim["max_abs_error"] <= tol)
             if "limit_max_abs_error" in sim:
-                result.checks.append({
-                    "check": "exact CRN limit (reactions fired to completion) equals the network to 1e-9",
-                    "value": sim["limit_max_abs_error"],
-                    "pass": sim["limit_max_abs_error"] <= 1e-9,
-                })
+                result.add_check("exact CRN limit (reactions fired to completion) equals the network to 1e-9",
+                                 sim["limit_max_abs_error"],
+                                 sim["limit_max_abs_error"] <= 1e-9)
             log(f"simulate: {'reused, ' if reused else ''}{sim.get('argmax_match', '?')}/{sim['examples']} argmax match, "
                 f"max error {sim.get('max_abs_error', float('nan')):.2e} ({time.perf_counter() - t0:.1f} s)")
 
@@ -155,7 +209,7 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
         if spec.report.enabled:
             enter("report")
             _write_build_json(spec, result, work)  # what the report reads of the checks and timings
-            stage_report(spec, work, out_dir, previous_hashes, result, log, out_dir)
+            stage_report(spec, work, out_dir, previous_hashes, result, log, shown_dir)
 
         enter("build.json")
         _write_build_json(spec, result, work)

@@ -3,6 +3,8 @@ section, and what the build records of the design."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dsd.domains import DomainSystem
 
 
@@ -22,14 +24,22 @@ def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0):
 
 
 def design_report(design) -> dict:
-    """What the build records of a design: counts, the k-mer decision, failures and timings."""
+    """What the build records of a design: counts, the k-mer decision, failures (rule or check ->
+    failing rows), advisory findings that do not fail the design, and timings."""
+    from sequences.design import ADVISORY_CHECKS
+
+    failed = [c.check for c in design.checks if not c.passed and not c.check.startswith("rule:")]
+    advisory = {name for name in failed if name in ADVISORY_CHECKS}
+    failures = Counter(v.rule for v in design.violations)
+    failures.update(name for name in failed if name not in ADVISORY_CHECKS)
     return {
         "passed": design.passed,
         "backend": design.backend,
         "seed": design.seed,
         "kmer_k": design.kmer_k,
         "domains": len(design.sequences),
-        "failures": design.failures(),
+        "failures": dict(failures),
+        "advisories": sorted(advisory),
         "checks": len(design.checks),
         "stats": design.stats,
     }

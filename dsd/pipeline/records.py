@@ -31,6 +31,12 @@ class BuildResult:
     checks: list[dict] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
 
+    def add_check(self, check: str, value, passed: bool, status: str | None = None) -> None:
+        """Record a check: what was checked, the measured value, and its status as data (``pass`` or
+        ``fail``; ``warn`` for a finding that does not fail the build)."""
+        self.checks.append({"check": check, "value": value, "pass": bool(passed),
+                            "status": status or ("pass" if passed else "fail")})
+
     @property
     def ok(self) -> bool:
         return all(c["pass"] for c in self.checks)

@@ -83,12 +83,10 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         result.stages["verify"] = {"hash": key, "reused": reused, "seconds": time.perf_counter() - t0,
                                    **{k: report[k] for k in ("passed", "shapes", "reactions")}}
         failed = [m["shape"] for m in report["modules"] if not m["passed"]]
-        result.checks.append({
-            "check": "every reaction shape passes CRN bisimulation (Peppercorn + crnverifier)",
-            "value": f"{report['shapes'] - len(failed)}/{report['shapes']} shapes, {report['reactions']} reactions"
-                     + (f"; failed: {failed[0]}" if failed else ""),
-            "pass": report["passed"],
-        })
+        result.add_check("every reaction shape passes CRN bisimulation (Peppercorn + crnverifier)",
+                         f"{report['shapes'] - len(failed)}/{report['shapes']} shapes, {report['reactions']} reactions"
+                         + (f"; failed: {failed[0]}" if failed else ""),
+                         report["passed"])
         log(f"verify: {'reused' if reused else 'done'}, {report['shapes']} shapes "
             f"({time.perf_counter() - t0:.1f} s)")
 
@@ -108,13 +106,11 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
             atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
         result.stages["gatesim"] = {**report, "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
         allowed = n // 100
-        result.checks.append({
-            "check": f"gate-level argmax equals the network on all but {allowed} examples after {d.hours:g} h"
-                     + (f" (leak {d.leak_per_nM_s:g} /nM/s)" if d.leak_per_nM_s else ""),
-            "value": f"{report['argmax_match']}/{report['examples']}, decided after "
-                     f"{report['hours_to_converge']:.2f} h, max error {report['max_abs_error']:.2e}",
-            "pass": report["argmax_match"] >= n - allowed,
-        })
+        result.add_check(f"gate-level argmax equals the network on all but {allowed} examples after {d.hours:g} h"
+                         + (f" (leak {d.leak_per_nM_s:g} /nM/s)" if d.leak_per_nM_s else ""),
+                         f"{report['argmax_match']}/{report['examples']}, decided after "
+                         f"{report['hours_to_converge']:.2f} h, max error {report['max_abs_error']:.2e}",
+                         report["argmax_match"] >= n - allowed)
         log(f"gatesim: {'reused, ' if reused else ''}{report['argmax_match']}/{n} argmax match, "
             f"{report['hours_to_converge']:.2f} h ({time.perf_counter() - t0:.1f} s)")
         if "with_leak" in report:

@@ -43,15 +43,14 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     result.stages["design"] = {"hash": key, "reused": reused, "seconds": time.perf_counter() - t0,
                                **{k: report[k] for k in ("passed", "backend", "kmer_k", "domains")}}
     failures = report["failures"]
-    result.checks.append({
-        "check": f"sequence rules and thermodynamic checks pass ({report['backend']})",
-        "value": ("all pass" if report["passed"] else "failed: " + "; ".join(
-            f"{k}: {n}" for k, n in failures.items() if "(advisory)" not in k))
-                 + "".join(f"; {k}, k = {report['kmer_k']}" for k in failures if "(advisory)" in k),
-        "pass": report["passed"],
-    })
+    advisories = report.get("advisories", [])
+    result.add_check(f"sequence rules and thermodynamic checks pass ({report['backend']})",
+                     ("all pass" if report["passed"] else
+                      "failed: " + "; ".join(f"{k}: {n}" for k, n in failures.items()))
+                     + "".join(f"; {k} (advisory), k = {report['kmer_k']}" for k in advisories),
+                     report["passed"])
     log(f"design: {'reused' if reused else 'done'}, {report['domains']} domains, "
-        f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(k for k in failures if '(advisory)' not in k)} "
+        f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(failures)} "
         f"({time.perf_counter() - t0:.1f} s)")
 
 
@@ -61,7 +60,7 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
     with the spec's ``order:`` and ``protocol:`` sections."""
     from dsd.wetlab.order import order_csv, order_rows, order_warnings, parse_strands_csv, plates, plates_csv, \
         write_plates_xlsx
-    from dsd.wetlab.protocol import protocol_markdown
+    from dsd.wetlab.protocol import MixDoesNotFit, protocol_markdown
 
     t0 = time.perf_counter()
     options = spec.order.order_options()
@@ -83,10 +82,10 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
 
         readout = readout_markdown(reporters, spec.dsd.unit_nM, oligo_of(rows))
         problems = reporter_warnings(reporters)
-        result.checks.append({"check": "reporters read the outputs without changing the circuit",
-                              "value": "; ".join(problems) or f"{len(reporters)} reporters, "
+        result.add_check("reporters read the outputs without changing the circuit",
+                              "; ".join(problems) or f"{len(reporters)} reporters, "
                                        f"{max(r.read_set for r in reporters)} read-out set(s)",
-                              "pass": not problems})
+                              not problems)
     wells = plates(rows, options)
     atomic_write_text(work / "order.csv", order_csv(rows))
     atomic_write_text(work / "plates.csv", plates_csv(wells))
@@ -111,30 +110,24 @@ def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path
                                      title=spec.name, readout=readout)
             fits = True
             break
-        except ValueError as exc:
-            if "does not fit" not in str(exc):
-                raise
+        except MixDoesNotFit as exc:
             misfit = str(exc)
     else:
         # the order and plates stand; the protocol says why there is no mixing table
         text = (f"# Wet-lab protocol: {spec.name}\n\nNo mixing table: {misfit}. Every complex costs at least "
                 f"protocol.min_volume_uL; lower dsd.unit_nM, or make fewer complexes (crn.reduce, "
                 f"crn.fanout_limit, the unreduced form in dsd.json), or split the circuit over several tubes.\n")
-    result.checks.append({
-        "check": "the mix fits in one reaction with pipettable volumes",
-        "value": f"{volume_uL:g} uL" if fits else misfit,
-        "pass": fits,
-    })
+    result.add_check("the mix fits in one reaction with pipettable volumes",
+                     f"{volume_uL:g} uL" if fits else misfit,
+                     fits)
     atomic_write_text(work / "protocol.md", text)
     longest = max((r.length_nt for r in rows), default=0)
     result.stages["order"] = {"seconds": time.perf_counter() - t0, "oligos": len(rows), "reaction_uL": volume_uL,
                               "plates": len({w.plate for w in wells}), "longest_nt": longest,
                               "nucleotides": sum(r.length_nt for r in rows)}
-    result.checks.append({
-        "check": "every oligo can be synthesised as one strand (vendor's longest scale)",
-        "value": f"longest {longest} nt" + (f"; {len(warnings)} too long (lower crn.fanout_limit)" if warnings else ""),
-        "pass": not warnings,
-    })
+    result.add_check("every oligo can be synthesised as one strand (vendor's longest scale)",
+                     f"longest {longest} nt" + (f"; {len(warnings)} too long (lower crn.fanout_limit)" if warnings else ""),
+                     not warnings)
     log(f"order: {len(rows)} oligos on {result.stages['order']['plates']} plate(s), longest {longest} nt, "
         f"{volume_uL:g} uL reaction ({time.perf_counter() - t0:.1f} s)")
 

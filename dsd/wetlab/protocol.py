@@ -43,6 +43,11 @@ ANNEALED_ROLES = ("gate", "fuel", "helper", "reporter")
 AS_ANNEALED_ROLES = ("reporter",)  # never gel-purified: the excess top strand is an inert quencher strand
 
 
+
+class MixDoesNotFit(ValueError):
+    """The complexes, the input slot and the buffer need more than the reaction volume (µL): a
+    larger reaction, lower concentrations or fewer complexes would fit."""
+
 @dataclass(frozen=True)
 class ProtocolOptions:
     """Volumes in µL, concentrations in µM (stocks) or nM (in the reaction), temperatures in °C.
@@ -284,7 +289,7 @@ def mixing_table(complexes: Sequence[ComplexMix], options: ProtocolOptions | Non
     water = V - used - buffer
     if water < -1e-9 * V:
         largest = sorted(rows, key=lambda r: -r.volume_uL)[:3]
-        raise ValueError(f"the mix does not fit in {V:g} µL: complexes take {used - options.input_uL:.4g} µL, inputs "
+        raise MixDoesNotFit(f"the mix does not fit in {V:g} µL: complexes take {used - options.input_uL:.4g} µL, inputs "
                          f"{options.input_uL:g} µL and {options.buffer_stock_x:g}× buffer {buffer:.3g} µL; largest: "
                          + ", ".join(f"complex {r.component} {r.volume_uL:.3g} µL" for r in largest))
     head = []
