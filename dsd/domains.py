@@ -40,6 +40,16 @@ def complement(name: str) -> str:
     return name[:-1] if name.endswith("*") else name + "*"
 
 
+def strand_name(complex_name: str, k: int, n_strands: int) -> str:
+    """The order name of strand ``k`` (0-based) of a complex with ``n_strands`` strands: the
+    complex's own name for a one-strand complex, else ``<complex>_s<k+1>``.
+
+    >>> strand_name("G_r3", 1, 3), strand_name("S_X0p", 0, 1)
+    ('G_r3_s2', 'S_X0p')
+    """
+    return complex_name if n_strands == 1 else f"{complex_name}_s{k + 1}"
+
+
 def parse_kernel(kernel: str) -> tuple[tuple[str, ...], ...]:
     """The strands (5'->3' domain names, ``*`` for complements) of a kernel-notation complex.
 
@@ -88,6 +98,11 @@ class Complex:
     def strands(self) -> tuple[tuple[str, ...], ...]:
         return parse_kernel(self.kernel)
 
+    @property
+    def strand_names(self) -> tuple[str, ...]:
+        """Each strand's order name (:func:`strand_name`)."""
+        return tuple(strand_name(self.name, k, len(self.strands)) for k in range(len(self.strands)))
+
 
 @dataclass
 class DomainSystem:
@@ -129,6 +144,10 @@ class DomainSystem:
                 seen.setdefault(s)
         return list(seen)
 
+    def strand_length(self, strand) -> int:
+        """Length in nt of a strand given as domain names (``x*`` counts as ``x``)."""
+        return sum(self.domains[d.rstrip("*")].length for d in strand)
+
     def counts(self) -> dict[str, int]:
         """What there is to order and design: complexes, distinct strands, distinct domains used,
         and nucleotides (sum of domain lengths over distinct strands)."""
@@ -138,5 +157,5 @@ class DomainSystem:
             "complexes": len(self.complexes),
             "strands": len(strands),
             "domains": len(used),
-            "nucleotides": sum(self.domains[d.rstrip("*")].length for s in strands for d in s),
+            "nucleotides": sum(self.strand_length(s) for s in strands),
         }

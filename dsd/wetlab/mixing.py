@@ -143,8 +143,8 @@ def complexes_of(source: Any, options: ProtocolOptions | None = None) -> list[Co
     if hasattr(source, "complexes") and hasattr(source, "domains"):  # a DomainSystem
         out = []
         for cx in source.complexes:
-            names = (cx.name,) if len(cx.strands) == 1 else tuple(f"{cx.name}_s{k + 1}" for k in range(len(cx.strands)))
-            lengths = tuple(sum(source.domains[d.rstrip("*")].length for d in s) for s in cx.strands)
+            names = cx.strand_names
+            lengths = tuple(source.strand_length(s) for s in cx.strands)
             out.append(ComplexMix(cx.name, cx.role, float(cx.conc_nM), names, tuple(cx.strands), lengths,
                                   _backbone(cx.strands, lengths, options.backbone)))
         return out
