@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sequences.rules import encode, revcomp_codes
+from sequences.codes import encode, revcomp_codes
+from sequences.rules import RULE_NAMES
 from sequences.structure import kernel_to_target, split_complex
 from sequences.thermo import ThermoBackend
 
@@ -119,8 +120,6 @@ def checked_subjects(design, options: CheckOptions, seed: int, strands: list | N
 
 
 def rule_rows(design, options: CheckOptions) -> list[Check]:
-    from sequences.design import RULE_NAMES
-
     rows = []
     for name in RULE_NAMES:
         found = [v for v in design.violations if v.rule == name]

@@ -9,7 +9,7 @@ the same local search as the sequence search, driven by the thermodynamic checks
    strand, the bases paired in its MFE structure), and pick one at random in proportion to that
    blame divided by the square root of how many checked subjects hold it (a domain in many
    complexes is costly to re-check and risky to change);
-3. mutate it at its wrong positions (``_Drawer.propose``) and reject the mutation if any sequence
+3. mutate it at its wrong positions (``Drawer.propose``) and reject the mutation if any sequence
    rule gets worse;
 4. re-fold every checked subject that holds the domain — only the pieces of split complexes that
    contain it; other pieces come from a cache — and keep the mutation only if the summed excess of
@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from sequences.rules import TOEHOLD, DomainTable, Rule
+from sequences.rules.base import TOEHOLD, DomainTable, Rule
 from sequences.structure import kernel_nucleotide_domains, kernel_to_target, pair_table, split_complex
 from sequences.thermo import ThermoBackend
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dsd.domains import complement
-from sequences.rules import revcomp
+from sequences.codes import revcomp
 
 
 def _tokens(kernel: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""``design_sequences(system, rules, seed, backend) -> Design``: domain sequences for a DomainSystem.
+"""The search: ``design_sequences(system, rules, seed, backend) -> Design``, domain sequences for
+a DomainSystem.
 
 The search (DESIGN §5), seeded and deterministic (one ``numpy.random.Generator``; the same seed,
 system, rules and backend give the same sequences):
@@ -34,20 +35,22 @@ check. mnist14 with fan-out 8 (197,251 domains, 11.1 Mnt): design ~42 s, sampled
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from dsd.domains import Complex, DomainSystem
+from dsd.domains import DomainSystem
+from sequences.checks import CheckOptions, checked_subjects, run_checks
+from sequences.codes import BASES, THREE_LETTER, decode, encode
+from sequences.design.budget import SearchBudget
+from sequences.design.drawing import Drawer, ToeholdPool, make_toehold_pool, sample_domains, toehold_dG
+from sequences.design.result import Design
+from sequences.refine import refine
 from sequences.rules import (
-    BASES,
     KIND_CODE,
-    THREE_LETTER,
     TOEHOLD,
     DomainTable,
     GCWindow,
@@ -59,293 +62,12 @@ from sequences.rules import (
     ToeholdEnergy,
     ToeholdReuse,
     UniqueKmers,
-    Violation,
     admissible_kmers,
     choose_kmer_k,
-    decode,
-    encode,
-    gc_count_window,
-    kmer_codes,
     kmer_demand,
-    revcomp,
-    local_ok,
     validate_system,
 )
-from sequences.structure import strand_sequence
 from sequences.thermo import ThermoBackend, get_backend
-
-#: Check rows that inform rather than decide ``Design.passed``: ``kmer_k`` compares the k the system
-#: size forces with the k whose shared stretches would stay thermodynamically harmless.
-ADVISORY_CHECKS = frozenset({"kmer_k"})
-#: Toeholds up to this length are enumerated exhaustively for the pool; longer ones are sampled.
-POOL_ENUMERATE_MAX_NT = 8
-POOL_SAMPLE = 4000
-
-
-@dataclass(frozen=True)
-class SearchBudget:
-    """How long the search may run: repair rounds, local-search steps and wall-clock seconds."""
-
-    repair_rounds: int = 200
-    local_steps: int = 50_000
-    seconds: float = 480.0
-    tries_per_domain: int = 200
-    refine_steps: int = 400
-    refine_seconds: float = 120.0
-
-    def __post_init__(self) -> None:
-        for name in ("repair_rounds", "local_steps", "tries_per_domain", "refine_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"SearchBudget.{name} must be an integer >= 0, got {value!r}")
-        for name in ("seconds", "refine_seconds"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"SearchBudget.{name} must be > 0, got {getattr(self, name)!r}")
-
-
-@dataclass(frozen=True)
-class StrandRecord:
-    """One strand to order: ``<complex>_s<k>`` (k from 1) or, for a one-strand complex, the complex's name."""
-
-    name: str
-    sequence: str
-    role: str
-    domains: tuple[str, ...]
-    complex: str
-    concentration_nM: float
-
-
-@dataclass
-class Design:
-    """Designed sequences of a system and how they fare against the rules and checks.
-
-    ``sequences`` maps every domain name to its sequence (5'->3'); ``violations`` lists the sequence
-    rules still broken when the search ended; ``checks`` holds the check table
-    (:class:`sequences.checks.Check`); ``stats`` the k-mer decision, pool sizes, search counts and
-    timings.
-    """
-
-    system: DomainSystem
-    rules: SequenceRules
-    seed: int
-    backend: str
-    sequences: dict[str, str]
-    kmer_k: int
-    violations: list[Violation]
-    checks: list = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        """Every sequence rule and every check holds (advisory rows, such as ``kmer_k``, aside)."""
-        return not self.violations and all(c.passed for c in self.checks if c.check not in ADVISORY_CHECKS)
-
-    def failures(self) -> dict[str, int]:
-        """Broken sequence rules and failed checks, with how many rows fail each (advisory rows are
-        listed as ``<check> (advisory)``)."""
-        out = Counter(v.rule for v in self.violations)
-        out.update(c.check + (" (advisory)" if c.check in ADVISORY_CHECKS else "")
-                   for c in self.checks if not c.passed and not c.check.startswith("rule:"))
-        return dict(out)
-
-    def strand_sequence(self, domains) -> str:
-        return strand_sequence(domains, self.sequences)
-
-    def strand_records(self) -> list[StrandRecord]:
-        """Every strand of every complex, in the system's order, with a unique stable name."""
-        out = []
-        for cx in self.system.complexes:
-            for k, strand in enumerate(cx.strands):
-                name = cx.name if len(cx.strands) == 1 else f"{cx.name}_s{k + 1}"
-                out.append(StrandRecord(name, self.strand_sequence(strand), cx.role, strand, cx.name, cx.conc_nM))
-        return out
-
-    def complex_strands(self, cx: Complex) -> list[str]:
-        return [self.strand_sequence(s) for s in cx.strands]
-
-
-# --- toehold pools ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ToeholdPool:
-    """Admissible toehold sequences of one length and alphabet, with their duplex ΔG."""
-
-    length: int
-    alphabet: str
-    target_kcal: float
-    codes: np.ndarray  # (P, length)
-    dG_kcal: np.ndarray
-    candidates: int  # sequences considered (all of them up to POOL_ENUMERATE_MAX_NT)
-
-    def __post_init__(self) -> None:
-        self.key_of = {int(c): p for p, c in enumerate(kmer_codes(self.codes, self.length)[:, 0])} if len(
-            self.codes) else {}
-
-    def index(self, codes: np.ndarray) -> int | None:
-        return self.key_of.get(int(kmer_codes(codes[None, :], self.length)[0, 0]))
-
-    def indices(self, block: np.ndarray) -> np.ndarray:
-        """Pool index of each row of ``block`` (-1 when not in the pool)."""
-        keys = np.array(sorted(self.key_of), dtype=np.int64)
-        where = np.array([self.key_of[int(k)] for k in keys], dtype=np.int64)
-        row_keys = kmer_codes(block, self.length)[:, 0]
-        pos = np.clip(np.searchsorted(keys, row_keys), 0, max(len(keys) - 1, 0))
-        hit = len(keys) > 0
-        return np.where(hit & (keys[pos] == row_keys), where[pos], -1) if hit else np.full(len(block), -1)
-
-
-def toehold_dG(backend: ThermoBackend, seq: str) -> float:
-    """Duplex ΔG of a toehold and its complement: MFE of the two-strand complex (1 M standard state)."""
-    return backend.mfe([seq, revcomp(seq)])[1]
-
-
-def make_toehold_pool(length: int, alphabet: str, rules: SequenceRules, backend: ThermoBackend,
-                      rng: np.random.Generator) -> ToeholdPool:
-    """All toeholds of ``length`` in ``alphabet`` (a seeded sample above 8 nt) that meet the local
-    rules, and the ΔG window's centre (``rules.toehold_dG_target_kcal`` or the median ΔG)."""
-    if length <= POOL_ENUMERATE_MAX_NT:
-        seqs = ["".join(p) for p in itertools.product(alphabet, repeat=length)]
-    else:
-        letters = np.array([BASES.index(b) for b in alphabet], dtype=np.uint8)
-        draws = rng.choice(letters, size=(POOL_SAMPLE, length))
-        seqs = sorted({decode(r) for r in draws})
-    dG = np.array([toehold_dG(backend, s) for s in seqs])
-    target = rules.toehold_dG_target_kcal
-    if target is None:
-        target = float(statistics.median(dG.tolist()))
-    codes = np.stack([encode(s) for s in seqs])
-    ok = np.abs(dG - target) <= rules.toehold_dG_tolerance_kcal
-    ok &= local_ok(codes, rules.max_run_nt, rules.max_weak_run_nt)
-    if "toehold" in rules.gc_kinds:
-        lo, hi = gc_count_window(rules, length)
-        gc = ((codes == 1) | (codes == 2)).sum(axis=1)
-        ok &= (gc >= lo) & (gc <= hi)
-    if not ok.any():
-        raise ValueError(
-            f"sequences.toehold_dG_target_kcal/toehold_dG_tolerance_kcal: no {length}-nt toehold in "
-            f"{alphabet} has a duplex ΔG within {target:.2f} ± {rules.toehold_dG_tolerance_kcal} kcal/mol "
-            f"(observed {dG.min():.2f}..{dG.max():.2f}) under the other rules"
-        )
-    return ToeholdPool(length, alphabet, float(target), codes[ok], dG[ok], len(seqs))
-
-
-# --- drawing domains -----------------------------------------------------------------------------
-
-
-def sample_domains(rng: np.random.Generator, n: int, length: int, alphabet: str, rules: SequenceRules,
-                   gc_applies: bool) -> np.ndarray:
-    """``n`` random domains (codes) of ``length`` nt in ``alphabet`` with no forbidden run and, when
-    ``gc_applies``, a GC count in the window. The C/G probability sits at the window's middle."""
-    letters = np.array([BASES.index(b) for b in alphabet], dtype=np.uint8)
-    lo, hi = gc_count_window(rules, length)
-    strong = np.isin(letters, [1, 2])
-    if gc_applies and strong.any() and (~strong).any():
-        p_strong = min(max((lo + hi) / 2 / length, 0.05), 0.95)
-        probs = np.where(strong, p_strong / strong.sum(), (1 - p_strong) / (~strong).sum())
-    else:
-        probs = np.full(len(letters), 1 / len(letters))
-    out, have = [], 0
-    for _ in range(10_000):
-        if have >= n:
-            break
-        m = max(64, 3 * (n - have))
-        draw = rng.choice(letters, size=(m, length), p=probs)
-        ok = local_ok(draw, rules.max_run_nt, rules.max_weak_run_nt)
-        if gc_applies:
-            gc = ((draw == 1) | (draw == 2)).sum(axis=1)
-            ok &= (gc >= lo) & (gc <= hi)
-        draw = draw[ok]
-        out.append(draw)
-        have += len(draw)
-    if have < n:
-        raise ValueError(f"sequences: cannot draw {length}-nt domains in {alphabet} that meet the GC window "
-                         f"and run rules")
-    return np.concatenate(out)[:n]
-
-
-class _Drawer:
-    """Redraws domains of a table: pool toeholds (least used first) and sampled long/history domains."""
-
-    def __init__(self, table: DomainTable, rules: SequenceRules, pools: dict[tuple[int, str], ToeholdPool],
-                 alphabets: list[str], rng: np.random.Generator, max_uses: dict[int, int]) -> None:
-        self.table, self.rules, self.pools, self.alphabets, self.rng = table, rules, pools, alphabets, rng
-        self.max_uses = max_uses
-        self.gc_kinds = {KIND_CODE[k] for k in rules.gc_kinds}
-
-    def pool_of(self, i: int) -> ToeholdPool:
-        return self.pools[(int(self.table.length[i]), self.alphabets[i])]
-
-    def deal_toeholds(self, ids: np.ndarray) -> None:
-        """First assignment: a shuffled pass through the pool, then around again."""
-        by_pool: dict[tuple[int, str], list[int]] = {}
-        for i in ids.tolist():
-            by_pool.setdefault((int(self.table.length[i]), self.alphabets[i]), []).append(i)
-        for key, members in by_pool.items():
-            pool = self.pools[key]
-            order = self.rng.permutation(len(pool.codes))
-            for j, i in enumerate(members):
-                self.table.set(i, pool.codes[order[j % len(order)]])
-
-    def redraw(self, ids: np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
-        toes = ids[self.table.kind[ids] == TOEHOLD]
-        others = ids[self.table.kind[ids] != TOEHOLD]
-        if len(toes):
-            self._redraw_toeholds(toes)
-        groups: dict[tuple[int, str, bool], list[int]] = {}
-        for i in others.tolist():
-            key = (int(self.table.length[i]), self.alphabets[i], int(self.table.kind[i]) in self.gc_kinds)
-            groups.setdefault(key, []).append(i)
-        for (length, alphabet, gc), members in sorted(groups.items()):
-            draws = sample_domains(self.rng, len(members), length, alphabet, self.rules, gc)
-            block, rows = self.table.blocks[length], self.table.row[members]
-            block[rows] = draws
-
-    def _redraw_toeholds(self, toes: np.ndarray) -> None:
-        table = self.table
-        for key in sorted({(int(table.length[i]), self.alphabets[i]) for i in toes.tolist()}):
-            pool = self.pools[key]
-            members = [i for i in toes.tolist() if (int(table.length[i]), self.alphabets[i]) == key]
-            same = table.ids[key[0]][table.kind[table.ids[key[0]]] == TOEHOLD]
-            current = pool.indices(table.blocks[key[0]][table.row[same]])
-            uses = np.bincount(current[current >= 0], minlength=len(pool.codes))
-            cap = self.max_uses.get(key[0], 1)
-            for i in members:
-                p_old = pool.index(table.get(i))
-                if p_old is not None:
-                    uses[p_old] -= 1
-                free = np.flatnonzero(uses < cap)
-                free = free[free != p_old] if p_old is not None and len(free) > 1 else free
-                choice = int(self.rng.choice(free)) if len(free) else int(self.rng.integers(len(pool.codes)))
-                uses[choice] += 1
-                table.set(i, pool.codes[choice])
-
-    def propose(self, i: int, hot: set[int]) -> np.ndarray:
-        """A mutation of domain ``i``: another pool toehold; or 1-2 point changes, at the positions
-        its violations involve (``hot``) when there are any; or (one time in four) a fresh draw."""
-        table, rng = self.table, self.rng
-        old = table.get(i)
-        if table.kind[i] == TOEHOLD:
-            pool = self.pool_of(i)
-            return pool.codes[int(rng.integers(len(pool.codes)))].copy()
-        if rng.random() < 0.75:
-            new = old.copy()
-            letters = np.array([BASES.index(b) for b in self.alphabets[i]], dtype=np.uint8)
-            where = np.array(sorted(hot)) if hot else np.arange(len(new))
-            for pos in rng.choice(where, size=min(len(where), int(rng.integers(1, 3))), replace=False):
-                others = letters[letters != new[pos]]
-                new[pos] = others[int(rng.integers(len(others)))]
-            return new
-        gc = int(table.kind[i]) in self.gc_kinds
-        return sample_domains(rng, 1, int(table.length[i]), self.alphabets[i], self.rules, gc)[0]
-
-
-# --- the search ----------------------------------------------------------------------------------
-
-
-#: The sequence rules of a design, in the order they are checked and reported.
-RULE_NAMES = ("three_letter", "max_run", "gc_window", "toehold_dG", "toehold_reuse", "junction_run", "unique_kmer")
 
 
 def build_rules(rules: SequenceRules, pools: dict[tuple[int, str], ToeholdPool], k: int,
@@ -400,9 +122,6 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     >>> len(d.sequences["x"]), d.violations
     (15, [])
     """
-    from sequences.checks import CheckOptions, checked_subjects, run_checks
-    from sequences.refine import refine
-
     t_start = time.perf_counter()
     rules = SequenceRules() if rules is None else rules
     budget = SearchBudget() if budget is None else budget
@@ -445,7 +164,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
 
     # 1. constructive generation
     t0 = time.perf_counter()
-    drawer = _Drawer(table, rules, pools, alphabets, rng, max_uses)
+    drawer = Drawer(table, rules, pools, alphabets, rng, max_uses)
     free = ~table.fixed
     drawer.deal_toeholds(np.flatnonzero(free & (table.kind == TOEHOLD)))
     drawer.redraw(np.flatnonzero(free & (table.kind != TOEHOLD)))

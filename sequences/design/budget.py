@@ -1,0 +1,27 @@
+"""How long a sequence design may run: :class:`SearchBudget` (repair rounds, local-search and
+refinement steps, wall-clock seconds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SearchBudget:
+    """How long the search may run: repair rounds, local-search steps and wall-clock seconds."""
+
+    repair_rounds: int = 200
+    local_steps: int = 50_000
+    seconds: float = 480.0
+    tries_per_domain: int = 200
+    refine_steps: int = 400
+    refine_seconds: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in ("repair_rounds", "local_steps", "tries_per_domain", "refine_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"SearchBudget.{name} must be an integer >= 0, got {value!r}")
+        for name in ("seconds", "refine_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"SearchBudget.{name} must be > 0, got {getattr(self, name)!r}")
