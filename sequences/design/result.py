@@ -70,7 +70,7 @@ class Design:
         out = []
         for cx in self.system.complexes:
             for k, strand in enumerate(cx.strands):
-                name = cx.name if len(cx.strands) == 1 else f"{cx.name}_s{k + 1}"
+                name = cx.strand_names[k]
                 out.append(StrandRecord(name, self.strand_sequence(strand), cx.role, strand, cx.name, cx.conc_nM))
         return out
 

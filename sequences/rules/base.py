@@ -60,7 +60,7 @@ class DomainTable:
                 if s in seen:
                     continue
                 seen[s] = None
-                self.strand_names.append(cx.name if len(cx.strands) == 1 else f"{cx.name}_s{k + 1}")
+                self.strand_names.append(cx.strand_names[k])
                 self.strands.append(tuple((self.index[d.rstrip("*")], d.endswith("*")) for d in s))
 
     def __len__(self) -> int:
