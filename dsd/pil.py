@@ -174,8 +174,8 @@ def _truncation(text: str, system: DomainSystem | None, cut: bool) -> str | None
             declared[m.group(1).lower()] = int(m.group(2))
     found = {"domains": len(system.domains) if system else 0, "complexes": len(system.complexes) if system else 0}
     why = []
-    if "complexes" not in declared:
-        why.append("no complexes" if "domains" in declared else "no domains or complexes")
+    if not found["complexes"] and "complexes" not in declared:
+        why.append("no complexes" if found["domains"] or "domains" in declared else "no domains or complexes")
     for what, n in declared.items():
         if found[what] != n:
             why.append(f"{found[what]} of the {n} {what} it declares")
