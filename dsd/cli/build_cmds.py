@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 import yaml
 
-from dsd.cli._common import (app, console, epoch_callback, input_dir, input_file, number, output_dir, output_file,
+from dsd.cli._common import (app, console, epoch_callback, input_dir, input_file, number, output_file,
                              progress_bar, user_errors)
 
 
@@ -47,7 +47,7 @@ def report(
 def build(
     spec: Path = typer.Argument(..., metavar="SPEC", callback=input_file,
                                 help="build spec (YAML), e.g. protocols/iris.yaml"),
-    out: Optional[Path] = typer.Option(None, metavar="DIR", callback=output_dir,
+    out: Optional[Path] = typer.Option(None, metavar="DIR",  # the build checks it (only a folder it wrote)
                                        help="build folder (default build/<name>)"),
     force: bool = typer.Option(False, "--force", help="re-run cached stages"),
 ):
