@@ -198,5 +198,6 @@ def scheme_from_header(header: dict[str, str], name: str | None = None):
     """The scheme a ``system.pil`` was written with (``name`` overrides its header)."""
     name = name or header.get("scheme")
     if name is None:
-        raise ValueError("the PIL file names no scheme (#| scheme: ...); give --scheme")
+        raise ValueError("the PIL file names no scheme (no '#| scheme:' line, which dsd translate writes; dsd verify "
+                         "also takes --scheme)")
     return make_scheme(name, **{k: int(header[k]) for k in ("toehold_nt", "long_nt", "history_nt") if k in header})
