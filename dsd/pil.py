@@ -5,11 +5,16 @@ What we write is plain PIL (``length`` lines, ``name = kernel [@initial C nM]`` 
 comments that Peppercorn ignores and we read back: each domain's kind and each complex's role
 after ``#``, and a header of ``#| key: value`` lines (scheme, options, unit_nM) followed by the
 formal CRN it implements as ``#> `` lines, so a ``system.pil`` is self-contained.
+
+:func:`read_pil` is the one way to load such a file: it returns a :class:`PILFile` (system,
+header, scheme, embedded CRN) and notices a file cut short (``# Domains (N)`` / ``# Complexes (N)``
+counts not met, no complexes, last line cut mid-way).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsd.domains import Complex, DomainSystem
@@ -19,6 +24,7 @@ _LENGTH = re.compile(r"length\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*(?:#\s*(\
 _COMPLEX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^@#]+?)\s*(?:@\s*initial\s+([0-9.eE+-]+)\s*nM)?\s*"
                       r"(?:#\s*(\w+))?\s*\Z")
 _REACTION_OF = re.compile(r"_r(\d+)(?:_\d+)?\Z")
+_DECLARED = re.compile(r"#\s*(Domains|Complexes)\s*\((\d+)\)\s*\Z")
 
 
 class PILSyntaxError(ValueError):
@@ -96,11 +102,86 @@ def pil_header(text: str) -> dict[str, str]:
     return header
 
 
-def read_pil(path: str | Path, species_of_strands=None):
+@dataclass(frozen=True)
+class PILFile:
+    """A PIL file as :func:`read_pil` loaded it.
+
+    ``truncation`` says why the file looks cut short (None when it looks whole); ``scheme`` is the
+    scheme named in its header (or given), None when neither names one."""
+
+    source: str
+    system: DomainSystem
+    header: dict[str, str] = field(default_factory=dict)
+    crn_text: str = ""
+    scheme: object | None = None
+    truncation: str | None = None
+
+    @property
+    def crn(self):
+        """The embedded formal CRN (``#>`` lines) as a CRN; a ValueError when there is none."""
+        from crn.textformat import parse_crn
+
+        if not self.crn_text.strip():
+            why = f"it is truncated ({self.truncation})" if self.truncation else "write it with dsd translate"
+            raise ValueError(f"{self.source} embeds no formal CRN (#> lines): {why}")
+        return parse_crn(self.crn_text, f"{self.source} (embedded CRN)")
+
+
+def read_pil(path: str | Path, scheme: str | None = None, *, need_scheme: bool = True) -> PILFile:
+    """Load a PIL file: ``scheme`` overrides the one its header names (a ValueError when neither
+    names one and ``need_scheme``); signal complexes are recognised with the scheme.
+
+    A missing file is a FileNotFoundError, a folder or an empty file a ValueError, both naming the
+    path. A last line cut mid-way (no final newline in a file with our ``#|`` header) is dropped
+    before parsing and reported in ``truncation``, as are unmet ``# Domains (N)`` /
+    ``# Complexes (N)`` counts."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a PIL file")
     if not path.is_file():
-        raise FileNotFoundError(f"PIL file {path} does not exist")
-    return parse_pil(path.read_text(), str(path), species_of_strands)
+        raise FileNotFoundError(f"PIL file not found: {path}")
+    text = path.read_text()
+    if not text.strip():
+        raise ValueError(f"PIL file {path} is empty")
+    return load_pil(text, str(path), scheme, need_scheme=need_scheme)
+
+
+def load_pil(text: str, source: str = "<pil>", scheme: str | None = None, *, need_scheme: bool = True) -> PILFile:
+    """:func:`read_pil` on text already read (``source`` names it in messages)."""
+    header = pil_header(text)
+    cut = bool(header) and not text.endswith("\n")
+    if cut:
+        text = text[: text.rfind("\n") + 1]
+    sch = None
+    if scheme is not None or "scheme" in header or need_scheme:
+        try:
+            sch = scheme_from_header(header, scheme)
+        except ValueError as exc:
+            if not cut:
+                raise ValueError(f"{source}: {exc}") from None
+            raise ValueError(f"{source}: {exc} (the file is truncated: {_truncation(text, None, cut)})") from None
+    system, header, crn_text = parse_pil(text, source, sch.species_of_strands if sch else None)
+    truncation = _truncation(text, system, cut) if header else None
+    return PILFile(source, system, header, crn_text, sch, truncation)
+
+
+def _truncation(text: str, system: DomainSystem | None, cut: bool) -> str | None:
+    """Why a file written by :func:`format_pil` looks cut short, or None."""
+    declared = {}
+    for line in text.splitlines():
+        m = _DECLARED.match(line.strip())
+        if m:
+            declared[m.group(1).lower()] = int(m.group(2))
+    found = {"domains": len(system.domains) if system else 0, "complexes": len(system.complexes) if system else 0}
+    why = []
+    if not found["complexes"] and "complexes" not in declared:
+        why.append("no complexes" if found["domains"] or "domains" in declared else "no domains or complexes")
+    for what, n in declared.items():
+        if found[what] != n:
+            why.append(f"{found[what]} of the {n} {what} it declares")
+    if cut:
+        why.append("the last line is cut mid-way")
+    return "; ".join(why) or None
 
 
 def scheme_header(scheme, sizing=None) -> dict[str, str]:
@@ -117,5 +198,6 @@ def scheme_from_header(header: dict[str, str], name: str | None = None):
     """The scheme a ``system.pil`` was written with (``name`` overrides its header)."""
     name = name or header.get("scheme")
     if name is None:
-        raise ValueError("the PIL file names no scheme (#| scheme: ...); give --scheme")
+        raise ValueError("the PIL file names no scheme (no '#| scheme:' line, which dsd translate writes; dsd verify "
+                         "also takes --scheme)")
     return make_scheme(name, **{k: int(header[k]) for k in ("toehold_nt", "long_nt", "history_nt") if k in header})

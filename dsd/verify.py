@@ -10,6 +10,9 @@ signal strand (whatever ``scheme.species_of_strands`` recognises as X, any histo
 as the formal species X; a complex that no implementation reaction consumes and that is not a
 signal is waste (interpreted as nothing), so a gate cannot hide a missing product in its waste. Everything else (intermediates)
 is left to the bisimulation search.
+
+Before any of that, :func:`check_coverage` makes sure a system has every reaction's gates and
+every starting species' signal at all (a file cut short must not pass as a smaller circuit).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from crn.model import CRN, Reaction
 from dsd.domains import Complex, DomainSystem
 from dsd.pil import format_pil
+from dsd.translate import translate
 
 
 @dataclass(frozen=True)
@@ -224,3 +228,69 @@ def verification_report(results) -> dict:
         "modules": [{"shape": r.shape, "reactions": list(r.reactions), "passed": r.passed,
                      "seconds": round(r.seconds, 3), "detail": r.detail} for r in results],
     }
+
+
+class CoverageError(ValueError):
+    """A system that lacks gates or signals of the CRN it claims to implement (one-line message)."""
+
+
+def _first(names, k: int = 4) -> str:
+    names = list(names)
+    return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
+
+
+def coverage_problems(system: DomainSystem, crn: CRN, scheme) -> list[str]:
+    """What ``system`` lacks to implement ``crn`` under ``scheme``: one short phrase per kind of
+    gap (first few names and a count), empty when nothing is missing.
+
+    The expectation is the scheme's own translation of ``crn``: reaction ``i`` needs the complexes
+    ``translate(crn, scheme)`` makes for it (by name, e.g. ``G_r0``, ``T_r0``, found in
+    ``system.reaction_of``), and every species that starts in the tube (inputs, initial
+    concentrations) needs a signal complex the scheme recognises as it (``system.species_of``).
+    Complexes of reactions the CRN does not have, and signals of species it does not have, are
+    gaps too. Kernels are not compared here: :func:`verify_system` does that.
+
+    >>> from crn.textformat import parse_crn
+    >>> from dsd.schemes import make_scheme
+    >>> crn = parse_crn("input X = Xp - Xn\\noutput Y = Yp - Yn\\nXp -> Yp\\nXn -> Yn\\n")
+    >>> system = translate(crn, make_scheme())
+    >>> coverage_problems(system, crn, make_scheme())
+    []
+    >>> system.complexes = [c for c in system.complexes if not c.name.endswith("_r1")]
+    >>> coverage_problems(system, crn, make_scheme())
+    ['1 of 2 reactions lack gate complexes (2 missing: G_r1, T_r1)']
+    """
+    expected = translate(crn, scheme)
+    have = {c.name for c in system.complexes}
+    problems = []
+    missing = [name for name in expected.reaction_of if name not in have or system.reaction_of.get(name) is None]
+    if missing:
+        reactions = {expected.reaction_of[name] for name in missing}
+        problems.append(f"{len(reactions)} of {len(crn.reactions)} reactions lack gate complexes "
+                        f"({len(missing)} missing: {_first(missing)})")
+    present = {system.species_of[c.name] for c in system.complexes if c.name in system.species_of}
+    starting = list(dict.fromkeys(expected.species_of.values()))
+    unsignalled = [s for s in starting if s not in present]
+    if unsignalled:
+        problems.append(f"{len(unsignalled)} of {len(starting)} starting species lack a signal strand "
+                        f"({_first(unsignalled)})")
+    extra = sorted({n for n, i in system.reaction_of.items() if n in have and not 0 <= i < len(crn.reactions)})
+    if extra:
+        problems.append(f"{len(extra)} complexes belong to reactions the CRN does not have ({_first(extra)})")
+    foreign = sorted(present - set(crn.species))
+    if foreign:
+        problems.append(f"signal strands of {len(foreign)} species the CRN does not have ({_first(foreign)})")
+    return problems
+
+
+def check_coverage(system: DomainSystem, crn: CRN, scheme, *, source: str = "the system",
+                   truncation: str | None = None) -> None:
+    """Raise :class:`CoverageError` (one line naming ``source`` and what is missing) unless
+    :func:`coverage_problems` finds nothing and ``truncation`` (see :attr:`dsd.pil.PILFile.truncation`)
+    is None. Call it before simulating or verifying a system read from a file, so that a file cut
+    short never passes as a smaller circuit."""
+    problems = coverage_problems(system, crn, scheme)
+    if truncation:
+        raise CoverageError(f"{source} is truncated ({truncation})" + (": " + "; ".join(problems) if problems else ""))
+    if problems:
+        raise CoverageError(f"{source} does not implement its CRN: " + "; ".join(problems))

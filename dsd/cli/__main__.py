@@ -1,0 +1,5 @@
+"""``python -m dsd.cli``."""
+
+from dsd.cli import app
+
+app()

@@ -1,0 +1,176 @@
+"""``dsd train``, ``dsd compile``, ``dsd stats``, ``dsd simulate``: the network and formal-CRN stages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from dsd.cli._common import (app, console, epoch_callback, err_console, input_file, json_option, number,
+                             output_file, progress_bar, user_errors, write_json)
+
+
+@app.command()
+@user_errors
+def train(
+    dataset: str = typer.Option("iris", metavar="NAME", help="iris | digits | heart | mnist | csv"),
+    hidden: list[int] = typer.Option([8], metavar="N", callback=number(1, integer=True),
+                                     help="hidden layer sizes (repeat for more layers)"),
+    weights: str = typer.Option("binary", metavar="KIND", help="binary (±1) | ternary (−1/0/+1)"),
+    out: Path = typer.Option(Path("model.npz"), metavar="FILE", callback=output_file,
+                             help="model file to write (.npz, plus a readable .json)"),
+    seed: int = typer.Option(0, metavar="N", callback=number(0, integer=True),
+                             help="random seed (training is deterministic per seed)"),
+    epochs: Optional[int] = typer.Option(None, metavar="N", callback=number(1, integer=True),
+                                         help="override the dataset's default epoch count"),
+    path: Optional[Path] = typer.Option(None, metavar="PATH", help="data file/folder for mnist (IDX files) or csv"),
+    label_column: Optional[str] = typer.Option(None, metavar="NAME", help="label column of a csv dataset"),
+    spec: Optional[Path] = typer.Option(None, metavar="SPEC", callback=input_file,
+                                        help="take dataset, network and training from a build spec"),
+):
+    """Train a BinaryConnect network and write it as a model file.
+
+    \b
+    Example:  dsd train --dataset iris --hidden 8 --out model.npz
+    """
+    from dsd.pipeline.build import train_network
+    from dsd.pipeline.spec import load_spec, parse_spec
+
+    if spec is not None:
+        build_spec = load_spec(spec)
+    else:
+        raw = {"name": "train", "seed": seed, "dataset": {"name": dataset},
+               "network": {"hidden": list(hidden), "weights": weights}}
+        if path is not None:
+            raw["dataset"]["path"] = str(path.resolve())
+        if label_column is not None:
+            raw["dataset"]["label_column"] = label_column
+        if epochs is not None:
+            raw["training"] = {"epochs": epochs}
+        build_spec = parse_spec(raw)
+    with progress_bar() as progress:
+        trained = train_network(build_spec, progress=epoch_callback(progress))
+    from nn.modelfile import save_model
+
+    save_model(out, trained)
+    console.print(
+        f"trained {'-'.join(map(str, trained.network.dims))} {trained.network.weights_kind} network on "
+        f"{build_spec.dataset.name}: accuracy {trained.accuracy:.4f} in {trained.seconds:.1f} s -> {out}"
+    )
+
+
+@app.command("compile")
+@user_errors
+def compile_cmd(
+    model: Path = typer.Argument(..., metavar="MODEL", callback=input_file,
+                                 help="model file (.npz/.json) or a reference-model JSON"),
+    out: Path = typer.Option(..., metavar="FILE", callback=output_file, help="CRN text file to write"),
+    reduce: bool = typer.Option(False, "--reduce", help="apply Algorithm 2 (unimolecular elimination)"),
+    inputs: str = typer.Option("dual", metavar="ENCODING", help="dual | shifted input encoding"),
+    input_low: Optional[float] = typer.Option(None, metavar="X", callback=number(),
+                                              help="lower bound of the inputs (shifted encoding)"),
+    cancellation: bool = typer.Option(False, "--cancellation", help="add S+ + S- -> W for every pair"),
+    fanout_limit: Optional[int] = typer.Option(None, metavar="K", callback=number(2, integer=True),
+                                               help="max products per reaction (relay tree), an integer >= 2"),
+    sbml: Optional[Path] = typer.Option(None, metavar="FILE", callback=output_file,
+                                        help="also write SBML Level 3 here"),
+):
+    """Compile a network into a formal CRN (Algorithm 1, optionally reduced).
+
+    \b
+    Example:  dsd compile model.npz --out crn.txt --reduce --fanout-limit 4
+    """
+    from crn.compile import compile_network
+    from crn.forms import formal_form
+    from crn.textformat import write_crn
+    from nn.modelfile import load_model
+
+    if inputs not in ("dual", "shifted"):
+        raise ValueError(f"--inputs: unknown encoding {inputs!r}; expected dual or shifted")
+    loaded = load_model(model)
+    low = None
+    if inputs == "shifted":
+        if input_low is not None:
+            low = np.full(loaded.network.dims[0], input_low)
+        elif loaded.examples is not None:
+            low = loaded.examples[0].min(axis=0)
+        else:
+            raise ValueError("--input-low: needed for the shifted encoding of a model without stored examples")
+    crn = compile_network(loaded.network, inputs=inputs, input_low=low)
+    crn = formal_form(crn, reduce=reduce, cancellation=cancellation, fanout_limit=fanout_limit)
+    write_crn(crn, out, header=f"compiled from {model}{' (reduced)' if reduce else ''}")
+    if sbml is not None:
+        from crn.atomic import atomic_write_text
+        from crn.sbml import crn_to_sbml
+
+        atomic_write_text(sbml, crn_to_sbml(crn))
+    s = crn.stats()
+    console.print(f"{s['reactions']} reactions ({s['unimolecular']} unimolecular, {s['bimolecular']} bimolecular), "
+                  f"{s['species']} species -> {out}")
+
+
+@app.command()
+@user_errors
+def stats(
+    crn_file: Path = typer.Argument(..., metavar="CRN", callback=input_file, help="CRN text file"),
+    json_out: Optional[Path] = json_option(),
+):
+    """Count reactions, species and the largest fan-out of a CRN.
+
+    \b
+    Example:  dsd stats crn.txt --json stats.json
+    """
+    from crn.textformat import read_crn
+
+    s = read_crn(crn_file).stats()
+    table = Table(show_header=False, box=None)
+    for k, v in s.items():
+        table.add_row(k, str(v))
+    console.print(table)
+    if json_out is not None:
+        write_json(json_out, s)
+
+
+@app.command()
+@user_errors
+def simulate(
+    crn_file: Path = typer.Argument(..., metavar="CRN", callback=input_file, help="CRN text file"),
+    model: Path = typer.Option(..., metavar="MODEL", callback=input_file,
+                               help="the network the CRN was compiled from (its examples are used)"),
+    examples: Optional[int] = typer.Option(None, metavar="N", callback=number(1, integer=True),
+                                           help="simulate the first N examples (default all)"),
+    t_end: float = typer.Option(50.0, metavar="T", callback=number(0, strict=True),
+                                help="simulated time (formal units; rate constants 1), > 0"),
+    json_out: Optional[Path] = json_option(),
+):
+    """Simulate a CRN on the model's examples and compare with the network.
+
+    \b
+    Example:  dsd simulate crn.txt --model model.npz --examples 20 --t-end 2000 --json sim.json
+    """
+    from crn.analysis import agreement, convergence_times
+    from crn.simulate import simulate as run
+    from crn.textformat import read_crn
+    from dsd.pipeline.build import model_examples
+
+    crn = read_crn(crn_file)
+    network, x = model_examples(model)
+    if len(crn.inputs) != network.dims[0]:
+        raise ValueError(f"the CRN has {len(crn.inputs)} inputs but the model has {network.dims[0]}")
+    if len(crn.outputs) != network.dims[-1]:
+        raise ValueError(f"the CRN has {len(crn.outputs)} outputs but the model has {network.dims[-1]}")
+    if examples is not None:
+        x = x[:examples]
+    with err_console.status(f"simulating {len(x)} examples to t = {t_end:g}"):
+        result = run(crn, x, t_end=t_end)
+    report = {"examples": len(x), **agreement(result.outputs, network.forward(x)),
+              "seconds": result.seconds, "t_end": t_end}
+    times = convergence_times(result)
+    report["stabilisation_time_median"] = float(np.median(times["stabilisation_time"]))
+    console.print(f"{report['argmax_match']}/{report['examples']} examples: CRN argmax equals the network; "
+                  f"max |CRN - network| = {report['max_abs_error']:.2e}; {report['seconds']:.2f} s")
+    if json_out is not None:
+        write_json(json_out, report)

@@ -1,0 +1,217 @@
+"""``dsd translate``, ``dsd verify``, ``dsd gatesim``, ``dsd design``: the DNA stages. Every PIL file
+is loaded by :func:`dsd.pil.read_pil` and checked by :func:`dsd.verify.check_coverage` before it
+is verified or simulated, so a file cut short never passes as a smaller circuit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from dsd.cli._common import (app, console, err_console, input_file, input_range, json_option, number, output_dir,
+                             output_file, progress_bar, user_errors, write_json)
+
+
+def _model_inputs(model: Path | None, crn):
+    """(network, x) from a model file, checked against the CRN's inputs/outputs; (None, None)."""
+    if model is None:
+        return None, None
+    from dsd.pipeline.build import model_examples
+
+    network, x = model_examples(model)
+    if len(crn.inputs) != network.dims[0] or len(crn.outputs) != network.dims[-1]:
+        raise ValueError(f"the CRN has {len(crn.inputs)} inputs and {len(crn.outputs)} outputs but the model is "
+                         f"{'-'.join(map(str, network.dims))}")
+    return network, x
+
+
+@app.command()
+@user_errors
+def translate(
+    crn_file: Path = typer.Argument(..., metavar="CRN", callback=input_file, help="formal CRN text file"),
+    out: Path = typer.Option(..., metavar="FILE", callback=output_file,
+                             help="PIL file to write (Peppercorn/Nuskell-readable)"),
+    scheme: str = typer.Option("soloveichik2010", metavar="NAME", help="translation scheme"),
+    toehold: int = typer.Option(6, metavar="NT", callback=number(4, integer=True),
+                                help="toehold length (nt), >= 4"),
+    long: int = typer.Option(15, metavar="NT", callback=number(1, integer=True),
+                             help="long (and history) domain length (nt), longer than a toehold"),
+    model: Optional[Path] = typer.Option(None, metavar="MODEL", callback=input_file,
+                                         help="size gates from this model's example input range"),
+    input_range: Optional[tuple[float, float]] = typer.Option(None, metavar="LO HI", callback=input_range,
+                                                              help="size gates for inputs in [LO, HI]"),
+    unit_nm: float = typer.Option(10.0, "--unit-nm", metavar="NM", callback=number(0, strict=True),
+                                  help="1 formal unit of concentration (nM), > 0"),
+    safety: float = typer.Option(2.0, metavar="X", callback=number(1), help="gate/fuel excess over the firing bound, >= 1"),
+    json_out: Optional[Path] = json_option(),
+):
+    """Translate a formal CRN into strand-displacement gates (a domain-level system).
+
+    \b
+    Example:  dsd translate crn.txt --out system.pil --model model.npz --scheme soloveichik2010
+    """
+    from crn.atomic import atomic_write_text
+    from crn.textformat import format_crn, read_crn
+    from dsd.pil import format_pil, scheme_header
+    from dsd.schemes import make_scheme
+    from dsd.translate import system_summary, translate_sized
+    from dsd.translate import translate as run
+
+    if long <= toehold:
+        raise typer.BadParameter(f"a long domain ({long} nt) must be longer than a toehold ({toehold} nt)",
+                                 param_hint="'--long'")
+    crn = read_crn(crn_file)
+    sch = make_scheme(scheme, toehold, long, long)
+    network, x = _model_inputs(model, crn)
+    sizing = None
+    if input_range is not None:
+        system, sizing = translate_sized(crn, sch, input_range[0], input_range[1], unit_nM=unit_nm, safety=safety)
+    elif x is not None:
+        system, sizing = translate_sized(crn, sch, x.min(axis=0), x.max(axis=0), unit_nM=unit_nm, safety=safety,
+                                         examples=x)
+    else:
+        system = run(crn, sch)
+    atomic_write_text(out, format_pil(system, scheme_header(sch, sizing), format_crn(crn)))
+    counts = system.counts() if sizing is None else system_summary(system, sizing)
+    console.print(f"{counts['complexes']} complexes, {counts['strands']} strands, {counts['domains']} domains, "
+                  f"{counts['nucleotides']} nt ({sch.name}) -> {out}"
+                  + ("" if sizing is not None else " (unsized: give --model or --input-range for concentrations)"))
+    if json_out is not None:
+        write_json(json_out, counts)
+
+
+@app.command()
+@user_errors
+def verify(
+    pil: Path = typer.Argument(..., metavar="PIL", callback=input_file,
+                               help="domain-level system written by dsd translate"),
+    crn_file: Path = typer.Option(..., "--crn", metavar="CRN", callback=input_file,
+                                  help="the formal CRN the system must implement"),
+    scheme: Optional[str] = typer.Option(None, metavar="NAME", help="scheme (default: the one named in the PIL file)"),
+    json_out: Optional[Path] = json_option(),
+):
+    """Check the system against the formal CRN: Peppercorn enumeration + CRN bisimulation per shape.
+
+    \b
+    Example:  dsd verify system.pil --crn crn.txt --json verification.json
+    """
+    from crn.textformat import read_crn
+    from dsd.pil import read_pil
+    from dsd.verify import check_coverage, verification_report, verify_system
+
+    crn = read_crn(crn_file)
+    loaded = read_pil(pil, scheme)
+    check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
+    with progress_bar() as progress:
+        task = progress.add_task("verifying shapes", total=None, info="")
+
+        def tick(res):
+            progress.update(task, advance=1, info=f"{res.shape[:40]} {'ok' if res.passed else 'FAILED'}")
+
+        results = verify_system(loaded.system, crn, loaded.scheme, progress=tick)
+    report = verification_report(results)
+    failed = [r for r in results if not r.passed]
+    for r in failed[:5]:
+        line = f"FAILED {r.shape} (reactions {list(r.reactions)[:10]}): {r.detail}"
+        err_console.print(line if len(line) <= 400 else line[:397] + "...", markup=False, highlight=False)
+    if len(failed) > 5:
+        err_console.print(f"... and {len(failed) - 5} more failures (see --json)")
+    console.print(f"{sum(r.passed for r in results)}/{len(results)} shapes pass CRN bisimulation, covering "
+                  f"{report['reactions']} of {len(crn.reactions)} reactions ({report['seconds']:.1f} s)")
+    if json_out is not None:
+        write_json(json_out, report)
+    if not report["passed"] or report["reactions"] != len(crn.reactions):
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def gatesim(
+    pil: Path = typer.Argument(..., metavar="PIL", callback=input_file,
+                               help="sized domain-level system written by dsd translate --model"),
+    model: Path = typer.Option(..., metavar="MODEL", callback=input_file,
+                               help="the network (its examples are the inputs)"),
+    examples: Optional[int] = typer.Option(None, metavar="N", callback=number(1, integer=True),
+                                           help="simulate the first N examples (default all)"),
+    hours: float = typer.Option(48.0, metavar="H", callback=number(0, strict=True), help="simulated time (hours), > 0"),
+    leak: float = typer.Option(0.0, metavar="K", callback=number(0),
+                               help="leak rate constant of every gate (/nM/s, >= 0; 1e-9 is typical)"),
+    json_out: Optional[Path] = json_option(),
+):
+    """Simulate the gate-level system (nM, s) on the model's examples; compare with the network.
+
+    \b
+    Example:  dsd gatesim system.pil --model model.npz --examples 30 --hours 24 --leak 1e-9
+    """
+    from dsd.gatesim import gate_report
+    from dsd.pil import read_pil
+    from dsd.verify import check_coverage
+
+    loaded = read_pil(pil)
+    crn = loaded.crn
+    check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
+    if "unit_nM" not in loaded.header:
+        raise ValueError(f"{pil} is not sized (no #| unit_nM); write it with dsd translate --model")
+    network, x = _model_inputs(model, crn)
+    if examples is not None:
+        x = x[:examples]
+    with err_console.status(f"simulating the gates for {len(x)} examples, {hours:g} h"):
+        report, _ = gate_report(crn, loaded.system, loaded.scheme, float(loaded.header["unit_nM"]), x,
+                                network.forward(x), leak_per_nM_s=leak, hours=hours)
+    console.print(f"{report['argmax_match']}/{report['examples']} examples: gate-level argmax equals the network; "
+                  f"max |gates - network| = {report['max_abs_error']:.2e}; decided after "
+                  f"{report['hours_to_converge']:.2f} h; {report['seconds']:.1f} s")
+    if json_out is not None:
+        write_json(json_out, report)
+
+
+@app.command()
+@user_errors
+def design(
+    pil: Path = typer.Argument(..., metavar="PIL", callback=input_file,
+                               help="domain-level system written by dsd translate"),
+    out: Path = typer.Option(..., metavar="DIR", callback=output_dir,
+                             help="folder for domains.csv, strands.csv and checks.csv"),
+    seed: int = typer.Option(0, metavar="N", callback=number(0, integer=True),
+                             help="seed of the search (same seed, same sequences)"),
+    backend: Optional[str] = typer.Option(None, metavar="NAME",
+                                          help="auto | nupack | viennarna (default: the spec's, else auto)"),
+    spec: Optional[Path] = typer.Option(None, metavar="SPEC", callback=input_file,
+                                        help="take the sequences: section (rules, conditions) from a spec"),
+    json_out: Optional[Path] = json_option(),
+):
+    """Design domain sequences for a system and check them (rules, then thermodynamics).
+
+    \b
+    Example:  dsd design system.pil --out sequences/ --seed 3 --backend viennarna
+    """
+    from dataclasses import replace
+
+    from dsd.pil import read_pil
+    from dsd.pipeline.design import design_report, design_system
+    from dsd.pipeline.spec import SequencesSpec, load_spec
+    from sequences.io import write_design
+
+    if backend is not None and backend not in ("auto", "nupack", "viennarna"):
+        raise ValueError(f"--backend: unknown backend {backend!r}; expected auto, nupack or viennarna")
+    loaded = read_pil(pil, need_scheme=False)
+    if loaded.truncation:
+        raise ValueError(f"{pil} is truncated ({loaded.truncation})")
+    seq_spec = load_spec(spec).sequences if spec is not None else SequencesSpec()
+    if backend is not None:
+        seq_spec = replace(seq_spec, backend=backend)
+    with err_console.status(f"designing {len(loaded.system.domains)} domains"):
+        result = design_system(loaded.system, seq_spec, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    write_design(result, out)
+    report = design_report(result)
+    console.print(f"{report['domains']} domains ({result.backend}, k-mer k = {result.kmer_k}) -> {out}; "
+                  f"{sum(c.passed for c in result.checks)}/{len(result.checks)} checks pass")
+    if json_out is not None:
+        write_json(json_out, report)
+    if not result.passed:
+        for what, n in report["failures"].items():
+            err_console.print(f"FAILED {what}: {n} subject(s) (see {out / 'checks.csv'})", markup=False,
+                              highlight=False)
+        raise typer.Exit(1)
