@@ -235,3 +235,26 @@ def test_cli_failing_stage_is_named_and_the_previous_build_stays(tmp_path):
     assert "stage 'order' failed" in line and "protocol.inputs[0]: expected 2 values" in line
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["min.txt", "out", "spec.yaml"]
+
+
+def test_build_checks_that_the_written_pil_implements_its_crn(tmp_path, monkeypatch):
+    import dsd.pil
+
+    (tmp_path / "min.txt").write_text("input A\ninput B\noutput C\noutput D\nA + B -> C\nC -> D\n")
+    spec = {"name": "min", "crn": {"path": "min.txt", "reduce": False, "input_range": [0, 1]},
+            "dsd": {"verify": False}, "sequences": {"enabled": False}, "report": {"enabled": False}}
+    result = run_build(parse_spec(spec, base_dir=tmp_path), tmp_path / "whole")
+    check = next(c for c in result.checks if c["check"].startswith("system.pil has gates"))
+    assert check["pass"] and check["status"] == "pass" and "2 reactions" in check["value"]
+
+    real = dsd.pil.format_pil
+
+    def drop_reaction_1(system, header=None, crn_text=None):  # a writer that loses C -> D's gates
+        return "".join(line for line in real(system, header, crn_text).splitlines(keepends=True)
+                       if not line.split("=")[0].strip().endswith("_r1"))
+
+    monkeypatch.setattr(dsd.pil, "format_pil", drop_reaction_1)
+    result = run_build(parse_spec(spec, base_dir=tmp_path), tmp_path / "cut")
+    check = next(c for c in result.checks if c["check"].startswith("system.pil has gates"))
+    assert not check["pass"] and check["status"] == "fail" and not result.ok
+    assert "G_r1" in check["value"] or "truncated" in check["value"], check["value"]
