@@ -25,8 +25,11 @@ import numpy as np
 
 TRAJECTORIES_FILE = "trajectories.json"
 GATE_TRAJECTORIES_FILE = "gate_trajectories.json"
-BUILD_RECORD_KEYS = ("spec_hash", "spec", "stages", "checks")
-"""What every ``build.json`` that ``dsd build`` writes holds."""
+BUILD_FORMAT = "dsd-toolchain build"
+"""``build.json``'s ``format`` (the same marker as ``dsd.pipeline.build.BUILD_FORMAT``, which the
+report may not import)."""
+LEGACY_BUILD_KEYS = ("name", "spec_hash", "stages", "checks")
+"""What a ``build.json`` from before the ``format`` marker holds."""
 
 
 class NotABuildError(ValueError):
@@ -152,10 +155,17 @@ def _build_record(path: Path) -> dict:
         build = json.loads(record.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise NotABuildError(f"{path} is not a build folder: its build.json is not readable JSON ({exc})") from None
-    missing = [k for k in BUILD_RECORD_KEYS if k not in build] if isinstance(build, dict) else list(BUILD_RECORD_KEYS)
-    if missing:
+    if not isinstance(build, dict):
         raise NotABuildError(f"{path} is not a build folder: its build.json was not written by dsd build "
-                             f"(no {missing[0]!r})")
+                             f"(not a JSON object)")
+    if "format" in build:
+        if build["format"] != BUILD_FORMAT:
+            raise NotABuildError(f"{path} is not a build folder: its build.json has format {build['format']!r}, "
+                                 f"not {BUILD_FORMAT!r}")
+    elif not set(LEGACY_BUILD_KEYS) <= build.keys():
+        missing = next(k for k in LEGACY_BUILD_KEYS if k not in build)
+        raise NotABuildError(f"{path} is not a build folder: its build.json was not written by dsd build "
+                             f"(no format marker and no {missing!r})")
     return build
 
 

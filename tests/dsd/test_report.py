@@ -329,7 +329,8 @@ def test_trajectories_follow_examples_to_plot_and_survive_a_cached_rerun(iris, t
     assert len(IMG.findall((out / "report.html").read_text())) == 1 + 1
 
 
-@pytest.mark.parametrize("record", [None, '{"name": "x"}', "[1, 2]", "not json"])
+@pytest.mark.parametrize("record", [None, '{"name": "x"}', '{"format": "other tool", "name": "x", "spec_hash": "0", '
+                                          '"stages": {}, "checks": []}', "[1, 2]", "not json"])
 def test_report_refuses_a_folder_that_is_not_a_build(tmp_path, record):
     import sys
 
