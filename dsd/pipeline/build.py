@@ -174,12 +174,13 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
             enter("simulate")
             t0 = time.perf_counter()
             key = stage_key(format_crn(forms["formal"]), json.dumps(asdict(spec.simulation), sort_keys=True),
-                        array_hash(examples.x, examples.network_outputs))
-            reused = reuse_stage("simulate", key, ("simulation.json",), work, out_dir, previous_hashes, result)
+                        array_hash(examples.x, examples.network_outputs), spec.report.examples_to_plot)
+            reused = reuse_stage("simulate", key, ("simulation.json", "trajectories.json"), work, out_dir,
+                                 previous_hashes, result)
             if reused:
                 sim = json.loads((work / "simulation.json").read_text())
             else:
-                sim = stage_simulate(forms["formal"], examples, spec)
+                sim = stage_simulate(forms["formal"], examples, spec, work)
                 atomic_write_text(work / "simulation.json", json.dumps(sim, indent=1))
             result.stages["simulate"] = {k: v for k, v in sim.items() if k not in ("crn_outputs", "stabilisation_times")}
             result.stages["simulate"].update(hash=key, reused=reused, seconds=time.perf_counter() - t0)

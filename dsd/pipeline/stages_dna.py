@@ -15,6 +15,7 @@ from crn.textformat import format_crn
 from dsd.pipeline.cache import array_hash, reuse_stage, stage_key
 from dsd.pipeline.records import BuildResult, Examples
 from dsd.pipeline.spec import BuildSpec
+from dsd.pipeline.trajectories import GATE_TRAJECTORIES_FILE, plotted_examples, write_gate_trajectories
 
 
 def input_box(spec: BuildSpec, examples: Examples | None):
@@ -106,14 +107,19 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
         if spec.simulation.examples is not None and d.examples is None:
             n = min(n, spec.simulation.examples)
+        plotted = plotted_examples(work)  # the report's examples, picked by the simulate stage
         key = stage_key((work / "system.pil").read_text(), json.dumps(asdict(d), sort_keys=True),
-                    array_hash(examples.x[:n], examples.network_outputs[:n]))
-        reused = reuse_stage("gatesim", key, ("gatesim.json",), work, previous, previous_hashes, result)
+                    array_hash(examples.x[:n], examples.network_outputs[:n]), plotted,
+                    array_hash(examples.x[plotted]))
+        reused = reuse_stage("gatesim", key, ("gatesim.json", GATE_TRAJECTORIES_FILE), work, previous,
+                             previous_hashes, result)
         if reused:
             report = json.loads((work / "gatesim.json").read_text())
         else:
             report = _gatesim(crn, system, scheme, spec, examples, n)
             atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
+            write_gate_trajectories(work, crn, system, scheme, d.unit_nM, d.leak_per_nM_s, d.hours, examples.x,
+                                    plotted)
         result.stages["gatesim"] = {**report, "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
         allowed = n // 100
         result.add_check(f"gate-level argmax equals the network on all but {allowed} examples after {d.hours:g} h"

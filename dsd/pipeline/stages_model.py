@@ -114,8 +114,9 @@ def crn_forms(network, spec: BuildSpec, input_low: np.ndarray | None) -> dict[st
                     fanout_limit=spec.crn.fanout_limit)
 
 
-def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
-    """Simulate the formal CRN on the evaluation examples.
+def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec, work: Path | None = None) -> dict:
+    """Simulate the formal CRN on the evaluation examples; with ``work``, also write there the
+    trajectories of the examples the report plots (:mod:`dsd.pipeline.trajectories`).
 
     Trajectories and stabilisation times cover ``[0, t_end]`` (the paper's horizon); the outputs
     are compared with the network at ``check_t_end``, late enough for the slow 1/t tails of
@@ -153,5 +154,11 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec) -> dict:
     # per example, for the report's stabilisation-time vs confidence plot (formal time)
     report["stabilisation_times"] = times["stabilisation_time"].tolist()
     report["crn_outputs"] = result.outputs.tolist()
+    if work is not None:
+        from dsd.pipeline.trajectories import write_formal_trajectories
+
+        net_out = None if examples.network_outputs is None else examples.network_outputs[:n]
+        write_formal_trajectories(work, crn, result.t[horizon], result.output_trajectories[:, horizon],
+                                  times["stabilisation_time"], net_out, spec.report.examples_to_plot)
     return report
 

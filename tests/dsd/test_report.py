@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 
 from dsd.pipeline.build import run_build
-from dsd.report.document import (DEFAULT_PRICE_TABLE, SECTION_TITLES, Oligo, network_confidence, order_cost, pearson_r,
-                        price_table_with_defaults, write_report)
 from dsd.pipeline.spec import parse_spec
+from dsd.report import NotABuildError, write_report
+from dsd.report.numbers import network_confidence, pearson_r
+from dsd.report.sections import SECTION_TITLES
+from dsd.wetlab.pricing import DEFAULT_PRICE_TABLE, Oligo, order_cost, price_table_with_defaults
 
 SMALL_IRIS = {"name": "t", "seed": 0, "dataset": {"name": "iris"}, "network": {"hidden": [8], "weights": "binary"},
               "training": {"epochs": 30}, "simulation": {"examples": 20}, "sequences": {"enabled": False}}
@@ -154,13 +156,20 @@ def test_pearson_r_matches_an_independent_recomputation(iris, tmp_path):
     assert f"Pearson r = {r:.3f}." in text
     assert 'data-confidence="margin"' in text and "margin between the network&#x27;s two largest outputs" in text
 
-    # a build from before simulation.json stored per-example times: the report re-simulates them all
+    # the formal trajectories the report draws are the build's simulation of the picked examples
+    traj = json.loads((out / "trajectories.json").read_text())
+    idx = [e["index"] for e in traj["examples"]]
+    assert len(idx) == 3 and np.allclose(traj["t"], result.t[:n])
+    assert np.allclose(traj["y"], result.output_trajectories[idx, :n], atol=1e-6)
+    assert [e["stabilised"] for e in traj["examples"]] == pytest.approx(stab[idx])
+
+    # a build from before simulation.json stored per-example times: the report says so (it does not simulate)
     old = tmp_path / "old"
     shutil.copytree(out, old)
     del sim["stabilisation_times"]
     (old / "simulation.json").write_text(json.dumps(sim))
-    again = write_report(old, examples_to_plot=0).read_text()
-    assert float(re.search(r'data-pearson-r="([^"]+)"', again).group(1)) == pytest.approx(r, abs=1e-9)
+    absent, body = _section(write_report(old, examples_to_plot=0).read_text(), "confidence")
+    assert absent and "no per-example stabilisation times" in body
 
 
 def test_build_without_a_network_notes_the_absent_sections(crn_only):
@@ -268,3 +277,72 @@ def test_cli_report_with_a_vendor_price_table(iris, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "dsd.cli", "report", str(out), "--out", str(html), "--prices",
                           str(prices)], capture_output=True, text=True)
     assert bad.returncode == 2 and "per_nt" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_report_draws_the_build_trajectories_and_simulates_nothing(iris, tmp_path, monkeypatch):
+    import crn.simulate
+    import dsd.gatesim
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the report simulated")
+
+    monkeypatch.setattr(crn.simulate, "simulate", no_simulation)
+    monkeypatch.setattr(dsd.gatesim, "simulate_gates", no_simulation)
+    out = tmp_path / "b"
+    shutil.copytree(iris[0], out)
+    formal = json.loads((out / "trajectories.json").read_text())
+    gates = json.loads((out / "gate_trajectories.json").read_text())
+    assert [e["index"] for e in gates["examples"]] == [e["index"] for e in formal["examples"]]
+    assert np.shape(gates["y"]) == (3, len(gates["t"]), 3) and gates["t"][-1] == pytest.approx(48.0)
+
+    text = write_report(out, examples_to_plot=2).read_text()
+    shown = re.findall(r'<figure id="trajectories-(\d+)"', text)
+    assert shown == [str(e["index"]) for e in formal["examples"][:2]]
+    assert len(IMG.findall(text)) == 2 + 1
+
+    # the picture is the file's: other numbers in the file give another picture
+    formal["y"] = (np.asarray(formal["y"]) * 0.5).tolist()
+    (out / "trajectories.json").write_text(json.dumps(formal))
+    assert IMG.findall(write_report(out, examples_to_plot=2).read_text())[0] != IMG.findall(text)[0]
+
+    # no gate-level file: formal panels only, with a note; no formal file: the section says it is absent
+    (out / "gate_trajectories.json").unlink()
+    _, body = _section(write_report(out).read_text(), "trajectories")
+    assert "no gate_trajectories.json" in body and len(IMG.findall(body)) == 3
+    (out / "trajectories.json").unlink()
+    absent, body = _section(write_report(out).read_text(), "trajectories")
+    assert absent and "no trajectories.json" in body
+
+
+def test_trajectories_follow_examples_to_plot_and_survive_a_cached_rerun(iris, tmp_path):
+    out = tmp_path / "t"
+    shutil.copytree(iris[0], out)
+    again = run_build(parse_spec(SMALL_IRIS), out)
+    assert {"simulate", "gatesim"} <= set(again.reused)
+    assert len(json.loads((out / "trajectories.json").read_text())["examples"]) == 3
+    assert (out / "gate_trajectories.json").is_file()
+
+    fewer = run_build(parse_spec({**SMALL_IRIS, "report": {"examples_to_plot": 1}}), out)
+    assert "simulate" not in fewer.reused and "gatesim" not in fewer.reused
+    assert len(json.loads((out / "trajectories.json").read_text())["examples"]) == 1
+    assert len(json.loads((out / "gate_trajectories.json").read_text())["examples"]) == 1
+    assert len(IMG.findall((out / "report.html").read_text())) == 1 + 1
+
+
+@pytest.mark.parametrize("record", [None, '{"name": "x"}', '{"format": "other tool", "name": "x", "spec_hash": "0", '
+                                          '"stages": {}, "checks": []}', "[1, 2]", "not json"])
+def test_report_refuses_a_folder_that_is_not_a_build(tmp_path, record):
+    import sys
+
+    folder = tmp_path / "notabuild"
+    folder.mkdir()
+    (folder / "simulation.json").write_text("{}")
+    if record is not None:
+        (folder / "build.json").write_text(record)
+    with pytest.raises(NotABuildError, match="notabuild is not a build folder"):
+        write_report(folder)
+    proc = subprocess.run([sys.executable, "-m", "dsd.cli", "report", str(folder)], capture_output=True, text=True)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(folder) in lines[0] and "not a build folder" in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["simulation.json"] + (["build.json"] if record else []))
