@@ -28,13 +28,12 @@ from crn.forms import crn_forms as forms_of
 from dsd.pipeline.cache import array_hash, previous_stage_hashes, reuse_stage, stage_key, versions
 from dsd.pipeline.records import BuildResult, Examples, StageError  # noqa: F401  (part of the build API)
 from dsd.pipeline.spec import BuildSpec
+from dsd.report.read import BUILD_FORMAT, LEGACY_BUILD_KEYS
 from dsd.pipeline.stages_dna import stage_dna
 from dsd.pipeline.stages_lab import stage_design, stage_order, stage_report
 from dsd.pipeline.stages_model import crn_forms, model_examples, stage_network, stage_simulate, train_network  # noqa: F401
 
 
-BUILD_FORMAT = "dsd-toolchain build"
-"""``build.json``'s ``format``: the marker that says a folder is a build this tool wrote."""
 
 LEGACY_BUILD_FILES = frozenset({
     "model.npz", "model.json", "crn.txt", "crn_reduced.txt", "crn_formal.txt", "crn.sbml", "simulation.json",
@@ -76,7 +75,7 @@ def check_out_dir(out_dir: Path) -> None:
     try:
         build = json.loads((out_dir / "build.json").read_text())
         ours = isinstance(build, dict) and (build.get("format") == BUILD_FORMAT or
-                                            {"name", "spec_hash", "stages", "checks"} <= build.keys())
+                                            set(LEGACY_BUILD_KEYS) <= build.keys())
     except (OSError, ValueError):
         ours = False
     if not ours:

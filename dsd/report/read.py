@@ -26,8 +26,8 @@ import numpy as np
 TRAJECTORIES_FILE = "trajectories.json"
 GATE_TRAJECTORIES_FILE = "gate_trajectories.json"
 BUILD_FORMAT = "dsd-toolchain build"
-"""``build.json``'s ``format`` (the same marker as ``dsd.pipeline.build.BUILD_FORMAT``, which the
-report may not import)."""
+"""``build.json``'s ``format``: the marker that says a folder is a build this tool wrote (the
+pipeline writes it; it lives here because the report may not import the pipeline)."""
 LEGACY_BUILD_KEYS = ("name", "spec_hash", "stages", "checks")
 """What a ``build.json`` from before the ``format`` marker holds."""
 

@@ -315,9 +315,9 @@ def _oligos(b: BuildFolder) -> tuple[list[Oligo] | None, str]:
         return ([Oligo(r.length_nt, r.scale, r.purification) for r in rows],
                 "strands.csv with the default rules of dsd.wetlab.order (no order.csv)")
     if b.pil_text is not None:
-        from dsd.pil import parse_pil
+        from dsd.pil import load_pil
 
-        system, _, _ = parse_pil(b.pil_text, str(b.path / "system.pil"))
+        system = load_pil(b.pil_text, str(b.path / "system.pil"), need_scheme=False).system
         roles: dict[tuple[str, ...], list[str]] = {}
         for cx in system.complexes:
             for strand in cx.strands:

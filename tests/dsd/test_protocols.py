@@ -181,7 +181,7 @@ def test_heart_builds_to_an_order(tmp_path):
     assert read_crn(out / "crn_formal.txt").stats()["max_products"] <= 4
     assert b["stages"]["simulate"]["examples"] == 40 and b["stages"]["gatesim"]["examples"] == 20
     assert b["stages"]["order"]["longest_nt"] <= 105
-    assert_all_pass(b, 8)  # argmax, error, exact limit, verification, gate level, sequences, mix fits, oligo length
+    assert_all_pass(b, 9)  # argmax, error, exact limit, system.pil implements the CRN, verification, gate level, sequences, mix fits, oligo length
     assert result.ok
 
 
@@ -215,7 +215,7 @@ def test_virus_builds_from_a_geo_like_table(tmp_path):
     # dataset.split [0.7, 0.15, 0.15] of 80 samples: the CRN is checked on the 12 held-out test samples
     assert b["stages"]["simulate"]["examples"] == 12
     assert longest_strand_nt(limit_fanout(unreduced, 4)) <= 105
-    assert_all_pass(b, 5)  # argmax, error, exact limit, verification, gate level
+    assert_all_pass(b, 6)  # argmax, error, exact limit, system.pil implements the CRN, verification, gate level
 
 
 def test_mnist_builds_from_idx_files(tmp_path):
@@ -245,7 +245,7 @@ def test_custom_crn_runs_the_whole_dna_chain_and_its_gates_compute_min_max_relu(
     verification = json.loads((out / "verification.json").read_text())
     assert verification["passed"] and verification["reactions"] == 5
     assert b["stages"]["order"]["longest_nt"] <= 105
-    assert_all_pass(b, 4)  # verification, sequences, mix fits, oligo length (no network to compare with)
+    assert_all_pass(b, 5)  # system.pil implements the CRN, verification, sequences, mix fits, oligo length (no network to compare with)
     protocol = (out / "protocol.md").read_text()  # protocol.inputs: the input strands of A = 0.3, B = 0.7
     assert "### input 0: x = [0.3, 0.7]" in protocol and "| S_A | S_A | A | 3 |" in protocol
     assert result.ok
