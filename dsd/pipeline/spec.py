@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from dsd.pipeline.spec_check import (
-    Bool, Int, Num, Pair, Seq, SpecError, Table, Text, check, fail, field_message, parse_fields, parse_options,
+    Bool, Int, Num, Pair, Seq, SpecError, Table, Text, check, check_files, checked_options, fail, parse_fields,
     position_of, section, spec_field, type_name, yaml_positions,
 )
 
@@ -294,11 +294,8 @@ def _sequences(raw: Any, dsd: DSDSpec) -> SequencesSpec:
     rule_fields = set(SequenceRules.__dataclass_fields__)
     d = section("sequences", raw, set(SequencesSpec.__dataclass_fields__) - {"rules"} | rule_fields)
     out = parse_fields("sequences", d, SequencesSpec)
-    rules = parse_options("sequences", {k: v for k, v in d.items() if k in rule_fields}, SequenceRules)
-    try:
-        checked = SequenceRules.from_dict(rules)
-    except (ValueError, TypeError) as exc:
-        raise SpecError(" ".join(str(exc).split())) from None  # "sequences.gc_min must be ..."
+    rules = checked_options("sequences", {k: v for k, v in d.items() if k in rule_fields}, SequenceRules)
+    checked = SequenceRules(**rules)
     # a GC window no domain of the spec's lengths can meet is caught here, not after the build's design
     lengths = {"toehold": dsd.toehold_nt, "long": dsd.long_nt, "history": dsd.history_nt}
     for kind in checked.gc_kinds:
@@ -322,12 +319,8 @@ def _order(raw: Any) -> OrderSpec:
     option_fields = set(OrderOptions.__dataclass_fields__) - {"max_name_chars"}
     d = section("order", raw, set(OrderSpec.__dataclass_fields__) - {"options"} | option_fields)
     out = parse_fields("order", d, OrderSpec)
-    options = parse_options("order", {k: v for k, v in d.items() if k in option_fields}, OrderOptions,
-                            _ORDER_RULES, Num(ge=0))
-    try:
-        OrderOptions(**options)
-    except ValueError as exc:
-        raise SpecError(field_message("order", str(exc))) from None
+    options = checked_options("order", {k: v for k, v in d.items() if k in option_fields}, OrderOptions,
+                              _ORDER_RULES, Num(ge=0))
     spec = OrderSpec(**out, options=tuple(sorted(options.items())))
     try:
         spec.reporter_options()
@@ -351,11 +344,8 @@ def _protocol(raw: Any) -> ProtocolSpec:
     reaction = d.get("reaction_uL", "auto")
     reaction_uL = None if reaction == "auto" else check("protocol.reaction_uL", reaction, Num(gt=0))
     given = {k: v for k, v in d.items() if k in option_fields - {"reaction_uL"}}
-    options = {"anneal_uM": 25.0, **parse_options("protocol", given, ProtocolOptions, _PROTOCOL_RULES, Num(ge=0))}
-    try:
-        ProtocolOptions(**options, reaction_uL=reaction_uL or 1000.0)
-    except ValueError as exc:
-        raise SpecError(field_message("protocol", str(exc))) from None
+    options = {"anneal_uM": 25.0, **checked_options("protocol", given, ProtocolOptions, _PROTOCOL_RULES, Num(ge=0),
+                                                    reaction_uL=reaction_uL or 1000.0)}
     out = parse_fields("protocol", {k: v for k, v in d.items() if v is not None}, ProtocolSpec,
                        skip={"reaction_uL"})
     return ProtocolSpec(reaction_uL, tuple(sorted(options.items())), **out)
@@ -370,24 +360,6 @@ def _report(raw: Any) -> ReportSpec:
 
 TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences", "order",
              "protocol", "report"}
-
-
-def _check_files(network: NetworkSpec, crn: CRNSpec, dataset: DatasetSpec, base: Path) -> None:
-    """The files a spec names exist (paths are relative to the spec's folder)."""
-    for where, path in (("network.load", network.load), ("crn.path", crn.path)):
-        if path is not None and not (base / Path(path).expanduser()).is_file():
-            raise fail(where, f"file not found: {path}")
-    if dataset.path is None or network.load is not None or crn.path is not None:
-        return
-    where = base / Path(dataset.path).expanduser()
-    looked = "" if where == Path(dataset.path) else f" (looked for {where})"
-    download = f"; {dataset.download}" if dataset.download else ""
-    if dataset.name == "csv" and not where.is_file():
-        raise fail("dataset.path", f"CSV file not found: {dataset.path}{looked}{download}")
-    if dataset.name == "mnist" and not where.exists():
-        raise fail("dataset.path", f"MNIST folder not found: {dataset.path}{looked} (download the four original "
-                                   "MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-                                   f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz into it){download}")
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -411,7 +383,7 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         raise SpecError("training: given next to network.load; a loaded model is not trained (remove training)")
     dataset = _dataset(raw.get("dataset"))
     base = Path(base_dir)
-    _check_files(network, crn, dataset, base)
+    check_files(network, crn, dataset, base)
     dsd_spec = _dsd(raw.get("dsd"))
     return BuildSpec(
         name=name,

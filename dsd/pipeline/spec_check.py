@@ -15,6 +15,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 _YAML11_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
@@ -244,11 +245,45 @@ def parse_options(where: str, d: dict, cls: type, overrides: dict[str, Any] | No
     return out
 
 
+def checked_options(where: str, d: dict, cls: type, overrides: dict[str, Any] | None = None, num: Num = Num(),
+                    **fixed: Any) -> dict[str, Any]:
+    """The fields of options class ``cls`` that ``d`` gives, checked by :func:`parse_options` and then by
+    ``cls`` itself (built with ``fixed`` added: its cross-field checks); its ValueError becomes a SpecError."""
+    options = parse_options(where, d, cls, overrides, num)
+    try:
+        cls(**options, **fixed)
+    except ValueError as exc:
+        raise SpecError(field_message(where, str(exc))) from None
+    return options
+
+
 def field_message(section_name: str, message: str) -> str:
-    """``"order plate_wells must be ..."`` (an options class's own check) -> ``"order.plate_wells: must be ..."``."""
+    """``"order plate_wells must be ..."`` (an options class's own check) -> ``"order.plate_wells: must be ..."``;
+    a message that starts with the field already (``"sequences.gc_min must be ..."``) is kept."""
     message = " ".join(message.split())
+    if message.startswith(f"{section_name}."):
+        return message
     m = re.match(rf"{section_name} (\w+)[: ]\s*(.*)", message)
     return f"{section_name}.{m.group(1)}: {m.group(2)}" if m else f"{section_name}: {message}"
+
+
+def check_files(network: Any, crn: Any, dataset: Any, base: Path) -> None:
+    """The files a spec's network, crn and dataset sections name exist (paths relative to ``base``, the
+    spec's folder); the data is not looked for when the spec loads a model or starts from a CRN."""
+    for where, path in (("network.load", network.load), ("crn.path", crn.path)):
+        if path is not None and not (base / Path(path).expanduser()).is_file():
+            raise fail(where, f"file not found: {path}")
+    if dataset.path is None or network.load is not None or crn.path is not None:
+        return
+    where = base / Path(dataset.path).expanduser()
+    looked = "" if where == Path(dataset.path) else f" (looked for {where})"
+    download = f"; {dataset.download}" if dataset.download else ""
+    if dataset.name == "csv" and not where.is_file():
+        raise fail("dataset.path", f"CSV file not found: {dataset.path}{looked}{download}")
+    if dataset.name == "mnist" and not where.exists():
+        raise fail("dataset.path", f"MNIST folder not found: {dataset.path}{looked} (download the four original "
+                                   "MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                                   f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz into it){download}")
 
 
 # --- where a field is in the YAML text ----------------------------------------------------------------
