@@ -35,6 +35,7 @@ class CRNSyntaxError(ValueError):
 
 _TOKEN = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][+\-]?[0-9]+)?|->|[+\-=@]|[^\s+\-=@]+)")
 _NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+\-]?[0-9]+)?\Z|inf\Z|nan\Z")
+_COUNT = re.compile(r"[0-9]+\Z")
 _EMPTY = {"0", "∅"}
 
 
@@ -101,12 +102,18 @@ def _parse_signal(line: _Line) -> Signal:
     plus = line.name()
     if line.peek() == "-":
         line.next("'-'")
+        col = line.tokens[line.i][1] if line.i < len(line.tokens) else line.end
         minus = line.name()
+        if minus == plus:
+            raise line.error(f"signal {name} has {plus} on both rails; a dual-rail pair needs two species", col)
         line.done()
         return Signal(name, plus, minus)
     if line.peek() == "shift":
         line.next("'shift'")
+        col = line.tokens[line.i][1] if line.i < len(line.tokens) else line.end
         offset = line.number("shift value")
+        if not offset < float("inf"):  # also catches nan
+            raise line.error(f"shift value must be finite, got {offset!r}", col)
         line.done()
         return Signal(name, plus, None, offset)
     line.done()
@@ -123,9 +130,9 @@ def _parse_side(line: _Line, stop: str | None) -> list[tuple[str, int]]:
     while True:
         count = 1
         tok = line.peek()
-        if tok is not None and tok[0].isdigit():
+        if tok is not None and tok[0] in "0123456789.":  # ASCII only: str.isdigit() accepts '¹'
             tok, col = line.next("stoichiometry")
-            if not tok.isdigit() or int(tok) < 1:
+            if not _COUNT.match(tok) or int(tok) < 1:
                 raise line.error(f"stoichiometry must be a positive integer, got {tok!r}", col)
             count = int(tok)
         items.append((line.name(), count))

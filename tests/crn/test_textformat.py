@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,3 +92,47 @@ def test_file_io_is_atomic_and_errors_name_the_file(tmp_path):
     (tmp_path / "bad.txt").write_text("A -> B\nA -> -> B\n")
     with pytest.raises(CRNSyntaxError, match=r"bad.txt:2:6"):
         read_crn(tmp_path / "bad.txt")
+
+
+# --- random junk: a CRNSyntaxError naming line and column, or a CRN that round-trips -----------------------
+
+TOKENS = ["A", "Bp", "x_1", "input", "output", "signal", "init", "shift", "->", "+", "-", "=", "@", "0", "∅", "2",
+          "2.5", "1e3", ".5", "inf", "nan", "1e400", "1e-400", "00", "¹", "٣", "$", "é", "#", "\t", "  "]
+junk_lines = st.one_of(
+    st.lists(st.sampled_from(TOKENS), max_size=8).map(" ".join),
+    st.lists(st.sampled_from(TOKENS), max_size=8).map("".join),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(junk_lines, min_size=1, max_size=4))
+def test_junk_raises_a_syntax_error_with_line_and_column_or_round_trips(lines):
+    text = "\n".join(lines)
+    try:
+        crn = parse_crn(text)
+    except CRNSyntaxError as exc:
+        m = re.match(r"<crn>:(\d+):(\d+): \S", str(exc))
+        assert m and "\n" not in str(exc), str(exc)
+        line, col = int(m.group(1)), int(m.group(2))
+        rows = text.splitlines()
+        assert (exc.line, exc.col) == (line, col) and 1 <= line <= max(len(rows), 1)
+        assert 1 <= col <= len(rows[line - 1]) + 1 if rows else col == 1
+        return
+    again = parse_crn(format_crn(crn))
+    assert again == crn and format_crn(again) == format_crn(crn)
+
+
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        ("A -> ¹ B", "1:6", "expected species name"),  # a Unicode digit is no stoichiometry (was a ValueError)
+        ("input X = Xp shift nan", "1:20", "finite"),
+        ("input X = Xp shift inf", "1:20", "finite"),
+        ("input X = A - A", "1:15", "both rails"),
+        ("A -> .5 B", "1:6", "positive integer"),
+    ],
+)
+def test_parser_bugs_found_by_the_junk_test(text, where, message):
+    with pytest.raises(CRNSyntaxError, match=f"<crn>:{where}: .*{message}"):
+        parse_crn(text)

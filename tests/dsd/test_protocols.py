@@ -5,6 +5,7 @@ file stops the CLI with one line that names the field and what to download."""
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -163,7 +164,7 @@ def test_missing_user_data_is_one_line_naming_the_field(name, words, tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {spec_file}: dataset.path: ")
+    assert re.match(rf"error: {re.escape(str(spec_file))}:\d+:\d+: dataset\.path: ", lines[0]), lines[0]
     assert all(w in lines[0] for w in words), lines[0]
     assert [p.name for p in tmp_path.iterdir()] == [f"{name}.yaml"]  # no build folder, not even a partial one
 

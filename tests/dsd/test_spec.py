@@ -1,3 +1,6 @@
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,146 @@ def test_digest_depends_on_content_only(tmp_path):
     c = load_spec(write(tmp_path, "name: x\nseed: 2\n"))
     assert a.digest() == b.digest() != c.digest()
     assert a.digest("crn") == c.digest("crn")
+
+
+# --- every number finite and in range, counts integers, booleans booleans --------------------------------
+
+@pytest.mark.parametrize(
+    "text, field, words",
+    [
+        ("name: x\ndsd:\n  hours: .nan\n", "dsd.hours", "finite"),  # NaN
+        ("name: x\ndsd:\n  unit_nM: .nan\n", "dsd.unit_nM", "finite"),
+        ("name: x\ndsd:\n  unit_nM: .inf\n", "dsd.unit_nM", "finite"),  # inf
+        ("name: x\nsimulation:\n  t_end: -.inf\n", "simulation.t_end", "finite"),
+        ("name: x\ndsd:\n  leak_per_nM_s: 1e400\n", "dsd.leak_per_nM_s", "finite"),  # overflows to inf
+        ("name: x\nsequences:\n  gc_min: .nan\n", "sequences.gc_min", "finite"),  # an options class's field
+        ("name: x\nprotocol:\n  stock_uM: .inf\n", "protocol.stock_uM", "finite"),
+        ("name: x\nreport:\n  price_per_nt: {25nm: .nan}\n", "report.price_per_nt.25nm", "finite"),
+        ("name: x\nprotocol:\n  inputs: [[0.5, .nan]]\n", "protocol.inputs[0][1]", "finite"),
+        ("name: x\ncrn:\n  input_range: [0, .inf]\n", "crn.input_range[1]", "finite"),
+        ("name: x\ndsd:\n  hours: -1\n", "dsd.hours", "negative"),  # negative
+        ("name: x\nprotocol:\n  anneal_uL: -5\n", "protocol.anneal_uL", "negative"),
+        ("name: x\norder:\n  reporter_safety: -2\n", "order.reporter_safety", "expected a number >= 1"),
+        ("name: x\ndsd:\n  hours: 0\n", "dsd.hours", "expected a number > 0"),  # zero where positive
+        ("name: x\nsimulation:\n  atol: 0\n", "simulation.atol", "expected a number > 0"),
+        ("name: x\nsequences:\n  seconds: 0\n", "sequences.seconds", "expected a number > 0"),
+        ("name: x\ntraining:\n  lr_start: 0\n", "training.lr_start", "expected a number > 0"),
+        ("name: x\ntraining:\n  dropout_hidden: 1.0\n", "training.dropout_hidden", "expected a number < 1"),  # fraction
+        ("name: x\ntraining:\n  epochs: 2.5\n", "training.epochs", "expected an integer"),  # non-integer count
+        ("name: x\nsimulation:\n  examples: 10.0\n", "simulation.examples", "expected an integer"),
+        ("name: x\nnetwork:\n  hidden: [4.5]\n", "network.hidden[0]", "expected an integer"),
+        ("name: x\ncrn:\n  fanout_limit: 2.0\n", "crn.fanout_limit", "expected an integer"),
+        ("name: x\ndsd:\n  toehold_nt: 6.5\n", "dsd.toehold_nt", "expected an integer"),
+        ("name: x\nseed: 1.5\n", "seed", "expected an integer"),
+        ("name: x\nseed: -1\n", "seed", "expected an integer >= 0"),
+        ("name: x\nsequences:\n  seed: true\n", "sequences.seed", "expected an integer"),  # a bool is no count
+        ("name: x\ntraining:\n  batch_size: 0\n", "training.batch_size", "expected an integer >= 1"),
+        ("name: x\ndsd:\n  verify: 1\n", "dsd.verify", "expected true or false"),  # booleans as booleans
+        ("name: x\nreport:\n  enabled: 'no'\n", "report.enabled", "expected true or false"),
+        ("name: x\ndsd:\n  examples: 0\n", "dsd.examples", "expected an integer >= 1"),
+        ("name: x\norder:\n  page_above_nt: 40.5\n", "order.page_above_nt", "expected an integer"),
+        ("name: x\nsequences:\n  temperature_C: 120\n", "sequences.temperature_C", "expected a number <= 100"),
+        ("name: x\nprotocol:\n  reaction_uL: 0\n", "protocol.reaction_uL", "expected a number > 0"),
+        ("name: x\nprotocol:\n  reaction_C: .nan\n", "protocol.reaction_C", "finite"),
+        ("name: x\ndataset: {name: csv, path: a.csv, label_column: y, split: [0.5, .nan, 0.5]}\n",
+         "dataset.split[1]", "finite"),
+        ("name: x\ndataset: {name: csv, path: a.csv, label_column: y, split: [1.2, -0.1, -0.1]}\n",
+         "dataset.split[0]", "expected a number <= 1"),
+    ],
+)
+def test_numbers_are_finite_in_range_and_counted(tmp_path, text, field, words):
+    path = write(tmp_path, text)
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert re.match(rf"{re.escape(str(path))}:\d+:\d+: {re.escape(field)}: .*{re.escape(words)}", message), message
+
+
+def test_errors_give_the_yaml_line_and_column_of_the_field(tmp_path):
+    path = write(tmp_path, "name: x\ndsd:\n  scheme: soloveichik2010\n  hours: .nan\n")
+    with pytest.raises(SpecError, match=rf"^{re.escape(str(path))}:4:3: dsd\.hours: "):
+        load_spec(path)
+    path = write(tmp_path, "name: x\nnetwork:\n  hidden: [8, 0]\n")
+    with pytest.raises(SpecError, match=rf"^{re.escape(str(path))}:3:15: network\.hidden\[1\]: .*>= 1, got 0"):
+        load_spec(path)
+    path = write(tmp_path, "seed: 1\n")  # a missing field has no line: the file alone
+    with pytest.raises(SpecError, match=rf"^{re.escape(str(path))}: name: required"):
+        load_spec(path)
+
+
+# --- network.load next to an explicit network.hidden / network.weights ------------------------------------
+
+@pytest.mark.parametrize("extra, field", [
+    ("  hidden: [4]\n", "network.hidden"),
+    ("  hidden: [8]\n", "network.hidden"),  # even the default, when given: the loaded model's dims decide
+    ("  weights: ternary\n", "network.weights"),
+])
+def test_load_next_to_explicit_hidden_or_weights_names_both(tmp_path, extra, field):
+    (tmp_path / "model.npz").write_bytes(b"")
+    path = write(tmp_path, "name: x\nnetwork:\n  load: model.npz\n" + extra)
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    message = str(info.value)
+    assert "\n" not in message and f": {field}: " in message and "network.load" in message, message
+    assert re.match(rf"{re.escape(str(path))}:4:3: ", message)
+
+
+def test_load_alone_keeps_defaults_and_training_next_to_load_is_an_error(tmp_path):
+    (tmp_path / "model.npz").write_bytes(b"")
+    spec = load_spec(write(tmp_path, "name: x\nnetwork:\n  load: model.npz\n"))
+    assert spec.network.load == "model.npz"
+    with pytest.raises(SpecError, match=r"training: given next to network\.load"):
+        load_spec(write(tmp_path, "name: x\nnetwork:\n  load: model.npz\ntraining:\n  epochs: 3\n"))
+
+
+# --- name ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["my build", ".hidden", "a/b", "a\\\\b", "x" * 65, "", "ü", "a:b"])
+def test_bad_names_are_one_line_naming_name(tmp_path, name):
+    path = write(tmp_path, f"name: \"{name}\"\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert re.match(rf"{re.escape(str(path))}:1:1: name: ", str(info.value)) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["iris", "iris-2", "iris_v2.1", "x" * 64, "2x"])
+def test_good_names(tmp_path, name):
+    assert load_spec(write(tmp_path, f"name: \"{name}\"\n")).name == name
+
+
+def test_name_must_be_text(tmp_path):
+    with pytest.raises(SpecError, match=r":1:1: name: expected a string, got 12"):
+        load_spec(write(tmp_path, "name: 12\n"))
+
+
+# --- the CLI: one stderr line, exit != 0, no build folder ------------------------------------------------
+
+@pytest.mark.parametrize("text, field", [
+    ("name: x\ndsd:\n  hours: .nan\n", "dsd.hours: expected a finite number"),
+    ("name: x\nnetwork:\n  load: model.npz\n  hidden: [4]\n", "network.hidden: given next to network.load"),
+    ("name: my build\n", "name: 'my build' is not a usable build name"),
+])
+def test_cli_build_rejects_the_spec_in_one_line(tmp_path, text, field):
+    (tmp_path / "model.npz").write_bytes(b"")
+    spec_file = write(tmp_path, text)
+    proc = subprocess.run([sys.executable, "-m", "dsd.cli", "build", str(spec_file)], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and str(spec_file) in lines[0], proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "spec.yaml"]  # no build/ folder
+
+
+def test_shipped_specs_load(tmp_path):
+    # mnist and virus name user data that is not shipped: give them empty stand-ins
+    (tmp_path / "data" / "mnist").mkdir(parents=True)
+    (tmp_path / "data" / "GSE73072_10genes.csv").write_text("virus,g1\nRSV,1.0\n")
+    names = []
+    for spec_file in sorted((ROOT / "protocols").glob("*.yaml")):
+        copy = tmp_path / spec_file.name
+        copy.write_text(spec_file.read_text())
+        for extra in spec_file.parent.glob("*.txt"):
+            (tmp_path / extra.name).write_text(extra.read_text())
+        names.append(load_spec(copy).name)
+    assert len(names) == 6 and "iris" in names
