@@ -7,6 +7,7 @@ Units are the formal ones (dimensionless concentrations and time), declared as `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import libsbml
@@ -23,6 +24,17 @@ def _check(code: int, what: str) -> None:
         raise SBMLError(f"libsbml failed to {what}: {libsbml.OperationReturnValue_toString(code)}")
 
 
+def sbml_id(name: str) -> str:
+    """``name`` as an SBML SId: every character that is not a letter, digit or ``_`` becomes ``_``,
+    and an id that would start with a digit gets a leading ``_``.
+
+    >>> sbml_id("iris-v2.1"), sbml_id("2x")
+    ('iris_v2_1', '_2x')
+    """
+    out = re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
+    return "_" + out if out[0].isdigit() else out
+
+
 def crn_to_sbml(crn: CRN, model_id: str = "crn", initial: Mapping[str, float] | None = None) -> str:
     """The CRN as an SBML Level 3 Version 2 document (a string).
 
@@ -30,7 +42,7 @@ def crn_to_sbml(crn: CRN, model_id: str = "crn", initial: Mapping[str, float] | 
     """
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
-    _check(model.setId(model_id), "set the model id")
+    _check(model.setId(sbml_id(model_id)), "set the model id")
     for attr in ("setTimeUnits", "setSubstanceUnits", "setExtentUnits", "setVolumeUnits"):
         _check(getattr(model, attr)("dimensionless"), attr)
     comp = model.createCompartment()

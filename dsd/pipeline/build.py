@@ -161,7 +161,7 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
         write_crn(forms["unreduced"], work / "crn.txt", header=f"{spec.name}: compiled (Algorithm 1)")
         write_crn(forms["reduced"], work / "crn_reduced.txt", header=f"{spec.name}: reduced (Algorithm 2)")
         write_crn(forms["formal"], work / "crn_formal.txt", header=f"{spec.name}: formal CRN for the DNA stages")
-        atomic_write_text(work / "crn.sbml", crn_to_sbml(forms["formal"], model_id=f"{spec.name}_crn".replace("-", "_")))
+        atomic_write_text(work / "crn.sbml", crn_to_sbml(forms["formal"], model_id=f"{spec.name}_crn"))
         result.stages["crn"] = {
             "seconds": time.perf_counter() - t0,
             **{f"{k}_stats": v.stats() for k, v in forms.items()},

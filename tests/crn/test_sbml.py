@@ -28,3 +28,16 @@ def test_sbml_of_reduced_iris_counts():
     model = libsbml.readSBMLFromString(crn_to_sbml(crn)).getModel()
     assert model.getNumReactions() == 16
     assert model.getNumSpecies() == len(crn.species)
+
+
+def test_any_spec_name_becomes_a_valid_sbml_model_id():
+    import libsbml
+
+    from crn.sbml import crn_to_sbml
+    from crn.textformat import parse_crn
+
+    crn = parse_crn("input A\noutput B\nA -> B\n")
+    for name in ("iris.v2", "2x", "a-b_c", "x"):
+        doc = libsbml.readSBMLFromString(crn_to_sbml(crn, model_id=name))
+        assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
+        assert libsbml.SyntaxChecker.isValidSBMLSId(doc.getModel().getId())
