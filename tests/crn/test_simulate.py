@@ -88,7 +88,8 @@ def test_encode_inputs_rejects_values_below_the_shift():
         encode_inputs(crn, [[-2.0]])
 
 
-@pytest.mark.parametrize("name", ["iris-icml", "heart", "virus", "mnist14"])
+@pytest.mark.parametrize("name", ["iris-icml", "heart", "virus",
+                                  pytest.param("mnist14", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("form", ["unreduced", "reduced"])
 def test_reference_models_argmax_equals_nn_label(name, form):
     d = reference_json(name)

@@ -29,6 +29,7 @@ SMALL_IRIS = {
 }
 
 
+@pytest.mark.slow
 def test_build_writes_every_file_and_reuses_training(tmp_path):
     out = tmp_path / "build" / "iris-small"
     first = run_build(parse_spec(SMALL_IRIS), out)
