@@ -13,8 +13,10 @@ there is a private toehold ``ri_t`` and one history domain ``ri_gk`` per product
   one bottom strand. X1 binds the exposed ``tX1*`` and displaces ``dX1 tX2``, which exposes
   ``tX2*`` for X2, and so on; Xn exposes ``ri_t*``. The fuel strand ``ri_t ri_g1 tY1 ... ri_gm tYm``
   then binds ``ri_t*`` and displaces every output strand (the irreversible step).
-* Helpers: the displaced input strands ``dX1 tX2``, ..., ``dXn ri_t`` are supplied in excess, so an
-  input can be taken back until the fuel commits (the garbage-collection gates of Cardelli's Fig. 9
+* Helpers: the displaced input strands ``dX1 tX2``, ..., ``dXn ri_t`` are supplied, so an input
+  can be taken back until the fuel commits; all but the last in excess (role ``helper``: they
+  decide how much of an input waits for the next one), the last at the fuel's concentration
+  (role ``fuel``: it only races the fuel, and an excess would slow every gate ~10x) (the garbage-collection gates of Cardelli's Fig. 9
   are left out, as in Nuskell's ``cardelli2011_NM_noGC``).
 * ``X1 + ... + Xn -> 0`` (a generalisation, not in the paper): the gate holds one single-domain
   waste strand ``ri_w( + ) ...`` in place of the outputs and the fuel is ``ri_t ri_w``.
@@ -98,7 +100,10 @@ class Cardelli2011NM:
         kernel = " ".join([f"{d}( {t}( +" for d, t in held] + out_pieces + [") " * opened + f"{inputs[0][0]}*"])
         made = [Complex(f"G_r{index}", kernel, "gate", conc_nM),
                 Complex(f"F_r{index}", " ".join([t_gate, *fuel_domains]), "fuel", conc_nM)]
-        made += [Complex(f"H_r{index}_{k}", f"{d} {t}", "helper", conc_nM) for k, (d, t) in enumerate(held)]
+        # the helpers that hold an input back until the next input comes go in excess (role helper);
+        # the last one only races the fuel, so it is supplied like the fuel (role fuel, 1x)
+        made += [Complex(f"H_r{index}_{k}", f"{d} {t}", "helper" if k < len(held) - 1 else "fuel", conc_nM)
+                 for k, (d, t) in enumerate(held)]
         for cx in made:
             system.add(cx)
         return made

@@ -99,3 +99,54 @@ def test_iris_reference_gate_level_agrees_on_all_150():
     assert report["argmax_match"] >= 149
     assert report["max_abs_error"] < 1e-2
     assert 0 < report["hours_to_converge"] < 48
+
+
+def test_formal_rate_constants_are_honoured():
+    # A -> B @ 5 and A -> C compete for A: the gates of the first are 5x as concentrated, so A splits 5:1
+    from dsd.sizing import Sizing, rate_scale, sized_system
+    from dsd.translate import translate
+
+    crn = parse_crn("input A\noutput B\noutput C\nA -> B @ 5\nA -> C\n")
+    bound = np.array([1.0, 1.0])  # A is consumed twice: interval sizing refuses it, so bound by hand
+    sizing = Sizing(10.0, 2.0, np.zeros(1), np.ones(1), bound, None, rate_scale=rate_scale(crn, bound))
+    system = sized_system(translate(crn, SCHEME), crn, sizing)
+    conc = {c.name: c.conc_nM for c in system.complexes}
+    assert conc["G_r0"] == pytest.approx(5 * conc["G_r1"]) and conc["G_r1"] >= 20.0
+    out = simulate_gates(gate_crn(crn, system, SCHEME, 10.0), np.array([[1.0]]), 10.0, t_end_hours=24).outputs[0]
+    assert out == pytest.approx([5 / 6, 1 / 6], abs=0.02)
+
+
+def test_rate_constant_on_a_bimolecular_reaction_is_refused_by_name():
+    crn = parse_crn("input A\ninput B\noutput C\nA + B -> C @ 3\n")
+    with pytest.raises(ValueError, match=r"reaction 0 \(A \+ B -> C @ 3\)"):
+        translate_sized(crn, SCHEME, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_bimolecular_leak_releases_output_with_only_the_second_input(scheme):
+    crn = parse_crn("input A\ninput B\noutput C\nA + B -> C\n")
+    sch = get_scheme(scheme)
+    system, _ = translate_sized(crn, sch, 0.0, 1.0)
+    x = np.array([[0.0, 1.0]])  # B alone (A, the first reactant, is absent)
+    run = lambda **kw: simulate_gates(gate_crn(crn, system, sch, 10.0, **kw), x, 10.0,  # noqa: E731
+                                      t_end_hours=10).outputs[0, 0]
+    assert abs(run()) < 1e-9
+    assert run(bimolecular_leak_per_nM_s=1e-6) > 1e-3
+    assert run(leak_per_nM_s=0.0, bimolecular_leak_per_nM_s=0.0) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_initial_leak_frees_a_fraction_of_each_gates_output(scheme):
+    crn = parse_crn("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> Yp\nXn -> Yn\n")
+    sch = get_scheme(scheme)
+    system, _ = translate_sized(crn, sch, -1.0, 1.0)
+    gates = gate_crn(crn, system, sch, 10.0, initial_leak=0.01)
+    gate = {c.name: c.conc_nM for c in system.complexes}["G_r0"]  # 20 nM
+    # at t = 0 the output rail holds 1 % of the gate (Cardelli: the gate holds Yp itself;
+    # Soloveichik: 1 % of G's output strand and 1 % of the translator's Yp)
+    free = gates.init.get("Yp", 0.0) + gates.init.get("O_r0", 0.0)
+    assert free == pytest.approx((2 if scheme == "soloveichik2010" else 1) * 0.01 * gate)
+    out = simulate_gates(gates, np.array([[0.0]]), 10.0, t_end_hours=10).outputs[0, 0]
+    assert out == pytest.approx(0.0, abs=1e-9)  # both rails leak alike: the dual-rail value stays 0
+    with pytest.raises(ValueError, match="initial_leak"):
+        gate_crn(crn, system, sch, 10.0, initial_leak=1.5)
