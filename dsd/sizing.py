@@ -9,9 +9,18 @@ worst corner plus what producers can make at most, and a reaction fires at most 
 consumed by at most one reaction, so this is a sound upper bound (it is exact for the fan-out
 reactions and may be loose for the bimolecular ReLU reactions).
 
-Concentrations: 1 formal unit = ``unit_nM`` nM; each gate/fuel/helper of reaction ``r`` is added
-at ``bound[r] * safety * unit_nM`` nM; a species with an initial value (a bias) is added as signal
-strand at ``init * unit_nM`` nM.
+Concentrations: 1 formal unit = ``unit_nM`` nM; each gate and fuel of reaction ``r`` is added at
+``bound[r] * safety * unit_nM`` nM and each helper (backward) strand at ``helper_excess`` times
+that (default 10x, :data:`dsd.rates.DEFAULT_HELPER_EXCESS`: a bimolecular gate then holds back
+about a tenth of its first input, not half); a species with an initial value (a bias) is added as
+signal strand at ``init * unit_nM`` nM.
+
+Formal rate constants: a unimolecular reaction's effective rate is k_eff [gate], so when the
+unimolecular reactions' rate constants differ, every unimolecular reaction's complexes are scaled
+in proportion to its rate constant (Soloveichik et al. 2010: [gate] proportional to k), by the
+smallest common factor that keeps each at least its firing bound. A reaction of two or more
+inputs is rate-limited by the helper's excess, not by [gate], so a rate constant other than 1
+there is refused (one line naming the reaction).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from crn.feedforward import NotFeedForward, fire_to_completion, reaction_order
 from crn.model import CRN
 from crn.simulate import encode_inputs
 from dsd.domains import DomainSystem
+from dsd.rates import DEFAULT_HELPER_EXCESS
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,17 @@ class Sizing:
     input_high: np.ndarray
     bound: np.ndarray  # (n_reactions,) upper bound of each reaction's extent over the input box
     observed: np.ndarray | None  # (n_reactions,) largest extent over the examples checked, if any
+    helper_excess: float = DEFAULT_HELPER_EXCESS  # helper strands per gate (x)
+    rate_scale: np.ndarray | None = None  # (n_reactions,) >= 1: extra factor honouring rate constants
 
     def gate_nM(self, reaction: int) -> float:
-        """Concentration (nM) of each gate, fuel and helper complex of ``reaction``."""
-        return float(self.bound[reaction] * self.safety * self.unit_nM)
+        """Concentration (nM) of each gate and fuel complex of ``reaction``."""
+        scale = 1.0 if self.rate_scale is None else float(self.rate_scale[reaction])
+        return float(self.bound[reaction] * self.safety * self.unit_nM * scale)
+
+    def helper_nM(self, reaction: int) -> float:
+        """Concentration (nM) of each helper (backward) strand of ``reaction``."""
+        return self.gate_nM(reaction) * self.helper_excess
 
     def summary(self) -> dict:
         out = {
@@ -49,7 +66,10 @@ class Sizing:
             "input_high": self.input_high.tolist(),
             "bound_total": float(self.bound.sum()),
             "bound_max": float(self.bound.max(initial=0.0)),
+            "helper_excess": self.helper_excess,
         }
+        if self.rate_scale is not None:
+            out["rate_scale_max"] = float(self.rate_scale.max(initial=1.0))
         if self.observed is not None:
             used = self.bound > 0
             slack = self.bound[used] / np.maximum(self.observed[used], 1e-12)
@@ -87,12 +107,40 @@ def firing_bounds(crn: CRN, initial_max: np.ndarray) -> np.ndarray:
     return bound
 
 
+def rate_scale(crn: CRN, bound: np.ndarray) -> np.ndarray | None:
+    """Per-reaction concentration factors (>= 1) that make each unimolecular reaction's gates
+    proportional to its rate constant, or None when its rate constants are all equal. Raises
+    ValueError naming the first reaction of two or more inputs whose rate constant is not 1.
+
+    >>> from crn.textformat import parse_crn
+    >>> rate_scale(parse_crn("input A\\nA -> B @ 5\\nA -> C\\n"), np.array([1.0, 1.0])).tolist()
+    [5.0, 1.0]
+    """
+    side = lambda xs: " + ".join(s if n == 1 else f"{n} {s}" for s, n in xs) or "0"  # noqa: E731
+    for i, r in enumerate(crn.reactions):
+        if r.order >= 2 and r.rate != 1.0:
+            raise ValueError(f"reaction {i} ({side(r.reactants)} -> {side(r.products)} @ {r.rate:g}): a rate constant other than 1 on a reaction of "
+                             "two or more inputs cannot be set by gate concentration (the helper excess sets it)")
+    uni = [i for i, r in enumerate(crn.reactions) if r.order == 1 and bound[i] > 0]
+    if len({crn.reactions[i].rate for i in uni}) <= 1:
+        return None
+    # [gate_i] = c * k_i with c the smallest factor keeping every gate at its bound: c = max bound_i / k_i
+    c = max(bound[i] / crn.reactions[i].rate for i in uni)
+    scale = np.ones(len(crn.reactions))
+    for i in uni:
+        scale[i] = c * crn.reactions[i].rate / bound[i]
+    return scale
+
+
 def size_reactions(crn: CRN, input_low, input_high, *, safety: float = 2.0, unit_nM: float = 10.0,
-                   examples: np.ndarray | None = None) -> Sizing:
+                   examples: np.ndarray | None = None, helper_excess: float = DEFAULT_HELPER_EXCESS) -> Sizing:
     """Bounds for the input box [input_low, input_high] (formal units, one value per input or a
-    scalar for all), and, if ``examples`` (n, n_inputs) are given, the extents they really reach."""
+    scalar for all), and, if ``examples`` (n, n_inputs) are given, the extents they really reach.
+    ``helper_excess``: helper strands per gate (x, >= 1)."""
     if safety < 1:
         raise ValueError(f"safety factor must be >= 1, got {safety:g}")
+    if not helper_excess >= 1:
+        raise ValueError(f"helper_excess must be >= 1, got {helper_excess:g}")
     if unit_nM <= 0:
         raise ValueError(f"unit_nM must be > 0, got {unit_nM:g}")
     n_in = len(crn.inputs)
@@ -105,13 +153,15 @@ def size_reactions(crn: CRN, input_low, input_high, *, safety: float = 2.0, unit
         observed = extents.max(axis=0)
         if np.any(observed > bound * (1 + 1e-9) + 1e-12):
             raise AssertionError("an example fires a reaction beyond its bound: the inputs lie outside the box")
-    return Sizing(unit_nM, safety, low, high, bound, observed)
+    return Sizing(unit_nM, safety, low, high, bound, observed, float(helper_excess), rate_scale(crn, bound))
 
 
 def sized_system(system: DomainSystem, crn: CRN, sizing: Sizing) -> DomainSystem:
     """``system`` with concentrations: gates/fuels/helpers from ``sizing``, bias signal strands at
     ``init * unit_nM`` (input signal strands stay at 0; they are added per example)."""
-    conc = {name: sizing.gate_nM(r) for name, r in system.reaction_of.items()}
+    role = {c.name: c.role for c in system.complexes}
+    conc = {name: sizing.helper_nM(r) if role.get(name) == "helper" else sizing.gate_nM(r)
+            for name, r in system.reaction_of.items()}
     for name, species in system.species_of.items():
         conc[name] = crn.init.get(species, 0.0) * sizing.unit_nM
     return system.with_concentrations(conc)

@@ -11,6 +11,8 @@ import numpy as np
 from crn.model import CRN
 from crn.reduce import limit_fanout
 from dsd.domains import DomainSystem
+from dsd.kinetics import order_reactants
+from dsd.rates import DEFAULT_HELPER_EXCESS
 from dsd.sizing import Sizing, complex_totals, size_reactions, sized_system
 
 DEFAULT_FANOUT_FORM = 4
@@ -18,7 +20,9 @@ DEFAULT_FANOUT_FORM = 4
 
 
 def translate(crn: CRN, scheme) -> DomainSystem:
-    """The domain-level system of ``crn`` under ``scheme`` (e.g. ``get_scheme("soloveichik2010")``)."""
+    """The domain-level system of ``crn`` under ``scheme`` (e.g. ``get_scheme("soloveichik2010")``);
+    a gate's inputs in the order :func:`dsd.kinetics.order_reactants` gives."""
+    crn = order_reactants(crn)
     system = DomainSystem()
     starting = list(dict.fromkeys([s for sig in crn.inputs for s in sig.species] + list(crn.init)))
     for species in starting:
@@ -30,9 +34,11 @@ def translate(crn: CRN, scheme) -> DomainSystem:
 
 
 def translate_sized(crn: CRN, scheme, input_low, input_high, *, unit_nM: float = 10.0, safety: float = 2.0,
-                    examples: np.ndarray | None = None) -> tuple[DomainSystem, Sizing]:
+                    examples: np.ndarray | None = None, helper_excess: float = DEFAULT_HELPER_EXCESS,
+                    ) -> tuple[DomainSystem, Sizing]:
     """Translate ``crn`` and give every complex its concentration (see :mod:`dsd.sizing`)."""
-    sizing = size_reactions(crn, input_low, input_high, safety=safety, unit_nM=unit_nM, examples=examples)
+    sizing = size_reactions(crn, input_low, input_high, safety=safety, unit_nM=unit_nM, examples=examples,
+                            helper_excess=helper_excess)
     return sized_system(translate(crn, scheme), crn, sizing), sizing
 
 

@@ -189,6 +189,9 @@ def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW
     and roles, so reactions of one shape are isomorphic); a reaction whose gates differ is a
     failed result naming it. Then one bisimulation check per shape runs on the file's own gates
     of the shape's first reaction."""
+    from dsd.kinetics import order_reactants
+
+    crn = order_reactants(crn)  # the gates were made for this order (dsd.translate.translate)
     results: list[ModuleResult] = []
     of_reaction: dict[int, list[Complex]] = {}
     for cx in system.complexes:

@@ -13,8 +13,10 @@ there is a private toehold ``ri_t`` and one history domain ``ri_gk`` per product
   one bottom strand. X1 binds the exposed ``tX1*`` and displaces ``dX1 tX2``, which exposes
   ``tX2*`` for X2, and so on; Xn exposes ``ri_t*``. The fuel strand ``ri_t ri_g1 tY1 ... ri_gm tYm``
   then binds ``ri_t*`` and displaces every output strand (the irreversible step).
-* Helpers: the displaced input strands ``dX1 tX2``, ..., ``dXn ri_t`` are supplied in excess, so an
-  input can be taken back until the fuel commits (the garbage-collection gates of Cardelli's Fig. 9
+* Helpers: the displaced input strands ``dX1 tX2``, ..., ``dXn ri_t`` are supplied, so an input
+  can be taken back until the fuel commits; all but the last in excess (role ``helper``: they
+  decide how much of an input waits for the next one), the last at the fuel's concentration
+  (role ``fuel``: it only races the fuel, and an excess would slow every gate ~10x) (the garbage-collection gates of Cardelli's Fig. 9
   are left out, as in Nuskell's ``cardelli2011_NM_noGC``).
 * ``X1 + ... + Xn -> 0`` (a generalisation, not in the paper): the gate holds one single-domain
   waste strand ``ri_w( + ) ...`` in place of the outputs and the fuel is ``ri_t ri_w``.
@@ -98,34 +100,77 @@ class Cardelli2011NM:
         kernel = " ".join([f"{d}( {t}( +" for d, t in held] + out_pieces + [") " * opened + f"{inputs[0][0]}*"])
         made = [Complex(f"G_r{index}", kernel, "gate", conc_nM),
                 Complex(f"F_r{index}", " ".join([t_gate, *fuel_domains]), "fuel", conc_nM)]
-        made += [Complex(f"H_r{index}_{k}", f"{d} {t}", "helper", conc_nM) for k, (d, t) in enumerate(held)]
+        # the helpers that hold an input back until the next input comes go in excess (role helper);
+        # the last one only races the fuel, so it is supplied like the fuel (role fuel, 1x)
+        made += [Complex(f"H_r{index}_{k}", f"{d} {t}", "helper" if k < len(held) - 1 else "fuel", conc_nM)
+                 for k, (d, t) in enumerate(held)]
         for cx in made:
             system.add(cx)
         return made
 
-    def mechanism(self, reaction: Reaction, index: int, rate_per_nM_s) -> list[Reaction]:
+    def _toeholds(self, reaction: Reaction, index: int) -> list[str]:
+        """Toehold of each input in order, then the gate's own toehold ``r{i}_t``."""
+        return [f"t_{s}" for s, n in reaction.reactants for _ in range(n)] + [f"r{index}_t"]
+
+    def mechanism(self, reaction: Reaction, index: int, rates) -> list[Reaction]:
         """The gate-level reactions of formal reaction ``index``, in nM and s.
 
-        Input k (0-based) binds the toehold its predecessor exposed and releases the helper strand
-        ``H_r{i}_{k}``, which can bind back and return the input (the gate is then in state
-        ``G_r{i}_s{k+1}``); after the last input the fuel ``F_r{i}`` binds the gate's own toehold and
-        releases every product. Every step is one toehold-mediated displacement at
-        ``rate_per_nM_s(toehold_nt)``; wastes are left out.
+        Input k (0-based) binds the toehold its predecessor exposed, migrates its long domain and
+        releases the helper strand ``H_r{i}_{k}`` (toehold exchange: the helper keeps the next
+        toehold until it lets go, and can bind back and return the input; the gate is then in
+        state ``G_r{i}_s{k+1}``); after the last input the fuel ``F_r{i}`` binds the gate's own
+        toehold and releases every product (migrating the first output's history and toehold).
+        Rates: ``rates.displace`` (:class:`dsd.rates.ToeholdRates`); wastes are left out.
         """
-        k_t = rate_per_nM_s(self.toehold_nt)
+        nt = self.toehold_nt
         reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        toeholds = self._toeholds(reaction, index)
         state = lambda k: f"G_r{index}" if k == 0 else f"G_r{index}_s{k}"  # noqa: E731
         steps = []
         for k, x in enumerate(reactants):
-            helper = f"H_r{index}_{k}"
-            steps.append(Reaction([(x, 1), (state(k), 1)], [(state(k + 1), 1), (helper, 1)], k_t))
-            steps.append(Reaction([(state(k + 1), 1), (helper, 1)], [(x, 1), (state(k), 1)], k_t))
-        steps.append(Reaction([(state(len(reactants)), 1), (f"F_r{index}", 1)], list(reaction.products), k_t))
+            helper, t_in, t_out = f"H_r{index}_{k}", toeholds[k], toeholds[k + 1]
+            steps.append(Reaction([(x, 1), (state(k), 1)], [(state(k + 1), 1), (helper, 1)],
+                                  rates.displace(t_in, nt, self.long_nt, out=(t_out, nt))))
+            steps.append(Reaction([(state(k + 1), 1), (helper, 1)], [(x, 1), (state(k), 1)],
+                                  rates.displace(t_out, nt, self.long_nt, out=(t_in, nt))))
+        fuel_nt = self.history_nt + (nt if reaction.products else 0)
+        steps.append(Reaction([(state(len(reactants)), 1), (f"F_r{index}", 1)], list(reaction.products),
+                              rates.displace(toeholds[-1], nt, fuel_nt)))
         return steps
 
-    def leaks(self, reaction: Reaction, index: int, leak_per_nM_s: float) -> list[Reaction]:
-        """Leak: the fuel releases the products from a gate no input has opened
-        (``G + F -> products``); [] when the rate is 0 or there are no products."""
-        if leak_per_nM_s <= 0 or not reaction.products:
+    def leaks(self, reaction: Reaction, index: int, rates, leak_per_nM_s: float,
+              bimolecular_leak_per_nM_s: float = 0.0) -> list[Reaction]:
+        """Leak reactions (nM, s): the fuel releases the products from a gate no input has opened
+        (``G + F -> products``) at ``leak_per_nM_s``; a gate of two or more inputs lets its last
+        input open it without the others (``G + Xn -> G_r{i}_leak``, then the fuel releases the
+        products as usual) at ``bimolecular_leak_per_nM_s``. Reactions without products do not
+        leak."""
+        if not reaction.products:
             return []
-        return [Reaction([(f"G_r{index}", 1), (f"F_r{index}", 1)], list(reaction.products), leak_per_nM_s)]
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        gate, fuel, products = f"G_r{index}", f"F_r{index}", list(reaction.products)
+        out = []
+        if leak_per_nM_s > 0:
+            out.append(Reaction([(gate, 1), (fuel, 1)], products, leak_per_nM_s))
+        if bimolecular_leak_per_nM_s > 0 and len(reactants) >= 2:
+            opened = f"G_r{index}_leak"
+            out.append(Reaction([(gate, 1), (reactants[-1], 1)], [(opened, 1)], bimolecular_leak_per_nM_s))
+            out.append(Reaction([(opened, 1), (fuel, 1)], products,
+                                rates.displace(f"r{index}_t", self.toehold_nt, self.history_nt + self.toehold_nt)))
+        return out
+
+    def released(self, reaction: Reaction, index: int) -> list[tuple[str, list[tuple[str, int]]]]:
+        """What the gate has free when it is not fully annealed (initial leak): its products."""
+        return [(f"G_r{index}", list(reaction.products))] if reaction.products else []
+
+    def helper_toeholds(self, reaction: Reaction, index: int) -> list[tuple[str, tuple[str, ...]]]:
+        """(helper species, toehold domains it carries): ``H_r{i}_{k}`` = ``dXk t_next``."""
+        toeholds = self._toeholds(reaction, index)
+        return [(f"H_r{index}_{k}", (toeholds[k + 1],)) for k in range(len(toeholds) - 1)]
+
+    def exposed_toeholds(self, reaction: Reaction, index: int) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(gate-level species, its exposed toehold, the helpers that bind it productively)."""
+        toeholds = self._toeholds(reaction, index)
+        out = [(f"G_r{index}", toeholds[0], ())]
+        out += [(f"G_r{index}_s{k}", toeholds[k], (f"H_r{index}_{k - 1}",)) for k in range(1, len(toeholds))]
+        return out

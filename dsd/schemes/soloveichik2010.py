@@ -59,44 +59,91 @@ class Soloveichik2010:
             return t[2:]
         return None
 
-    def mechanism(self, reaction: Reaction, index: int, rate_per_nM_s) -> list[Reaction]:
+    def mechanism(self, reaction: Reaction, index: int, rates) -> list[Reaction]:
         """The gate-level reactions of formal reaction ``index``, in nM and s.
 
         Species: formal species by their formal names (every signal strand of X, whatever its
         history, is X), the complexes ``gates`` makes (``G_r{i}``, ``L_r{i}``, ``B_r{i}``,
         ``T_r{i}``) and intermediates ``O_r{i}`` (a gate's released output strand) and ``H_r{i}``
-        (L with A bound). Each toehold-mediated displacement is one second-order step with the
-        rate ``rate_per_nM_s(toehold_nt)``; wastes are left out (they react with nothing).
+        (L with A bound). Each toehold-mediated displacement is one condensed second-order step,
+        ``rates.displace(toehold, nt, migrate_nt, out)`` (:class:`dsd.rates.ToeholdRates`);
+        wastes are left out (they react with nothing).
 
-        * ``A + G -> O``; ``O + T -> products`` (toeholds tA, then uA).
-        * ``A + L -> H + B_r`` and back ``H + B_r -> A + L`` (the backward strand re-binds the
-          toehold tB that A exposed), ``H + B -> O``, ``O + T -> products``.
+        * ``A + G -> O`` (toehold tA, migrates dA uA); ``O + T -> products`` (uA, migrates the
+          first product's history and toehold).
+        * ``A + L -> H + B_r`` and back ``H + B_r -> A + L``: toehold exchange (tA in, tB out:
+          the backward strand keeps tB until it lets go, and re-binds the tB that A exposed);
+          ``H + B -> O``; ``O + T -> products``. The first reactant is the one listed first.
         """
-        k_t = rate_per_nM_s(self.toehold_nt)
+        nt, gate_nt, out_nt = self.toehold_nt, self.long_nt + self.toehold_nt, self.history_nt + self.toehold_nt
         reactants = [s for s, n in reaction.reactants for _ in range(n)]
         products = list(reaction.products)
         out = f"O_r{index}"
-        release = [Reaction([(out, 1), (f"T_r{index}", 1)], products, k_t)] if products else []
+        last = reactants[-1]
+        release = ([Reaction([(out, 1), (f"T_r{index}", 1)], products, rates.displace(f"u_{last}", nt, out_nt))]
+                   if products else [])
+        gate_products = [(out, 1)] if products else []
         if len(reactants) == 1:
-            gate_products = [(out, 1)] if products else []
-            return [Reaction([(reactants[0], 1), (f"G_r{index}", 1)], gate_products, k_t)] + release
+            a = reactants[0]
+            return [Reaction([(a, 1), (f"G_r{index}", 1)], gate_products,
+                             rates.displace(f"t_{a}", nt, gate_nt))] + release
         a, b = reactants
-        held = f"H_r{index}"
+        held, back = f"H_r{index}", f"B_r{index}"
         return [
-            Reaction([(a, 1), (f"L_r{index}", 1)], [(held, 1), (f"B_r{index}", 1)], k_t),
-            Reaction([(held, 1), (f"B_r{index}", 1)], [(a, 1), (f"L_r{index}", 1)], k_t),
-            Reaction([(held, 1), (b, 1)], [(out, 1)] if products else [], k_t),
+            Reaction([(a, 1), (f"L_r{index}", 1)], [(held, 1), (back, 1)],
+                     rates.displace(f"t_{a}", nt, gate_nt, out=(f"t_{b}", nt))),
+            Reaction([(held, 1), (back, 1)], [(a, 1), (f"L_r{index}", 1)],
+                     rates.displace(f"t_{b}", nt, gate_nt, out=(f"t_{a}", nt))),
+            Reaction([(held, 1), (b, 1)], gate_products, rates.displace(f"t_{b}", nt, gate_nt)),
         ] + release
 
-    def leaks(self, reaction: Reaction, index: int, leak_per_nM_s: float) -> list[Reaction]:
-        """Leak: the gate's output strand escapes into its translator without any input
-        (``G + T -> products`` or ``L + T -> products``), the fuel-fuel leak that dominates
-        these schemes. Returns [] for reactions without products or when the rate is 0."""
-        if leak_per_nM_s <= 0 or not reaction.products:
+    def leaks(self, reaction: Reaction, index: int, rates, leak_per_nM_s: float,
+              bimolecular_leak_per_nM_s: float = 0.0) -> list[Reaction]:
+        """Leak reactions (nM, s): the gate's output strand escapes into its translator without
+        any input (``G + T -> products`` or ``L + T -> products``, the fuel-fuel leak that
+        dominates these schemes) at ``leak_per_nM_s``, and a bimolecular gate's second reactant
+        releases the output strand from L without the first (``L + B -> O``) at
+        ``bimolecular_leak_per_nM_s``. Reactions without products do not leak."""
+        if not reaction.products:
             return []
-        n_in = sum(n for _, n in reaction.reactants)
-        gate = f"G_r{index}" if n_in == 1 else f"L_r{index}"
-        return [Reaction([(gate, 1), (f"T_r{index}", 1)], list(reaction.products), leak_per_nM_s)]
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        gate = f"G_r{index}" if len(reactants) == 1 else f"L_r{index}"
+        out = []
+        if leak_per_nM_s > 0:
+            out.append(Reaction([(gate, 1), (f"T_r{index}", 1)], list(reaction.products), leak_per_nM_s))
+        if bimolecular_leak_per_nM_s > 0 and len(reactants) == 2:
+            out.append(Reaction([(gate, 1), (reactants[1], 1)], [(f"O_r{index}", 1)], bimolecular_leak_per_nM_s))
+        return out
+
+    def released(self, reaction: Reaction, index: int) -> list[tuple[str, list[tuple[str, int]]]]:
+        """What each multi-strand complex of ``reaction`` has free when it is not fully annealed
+        (initial leak): (complex, species released per complex). The gate's output strand and the
+        translator's product strands."""
+        if not reaction.products:
+            return []
+        gate = f"G_r{index}" if reaction.order == 1 else f"L_r{index}"
+        return [(gate, [(f"O_r{index}", 1)]), (f"T_r{index}", list(reaction.products))]
+
+    def helper_toeholds(self, reaction: Reaction, index: int) -> list[tuple[str, tuple[str, ...]]]:
+        """(helper species, toehold domains it carries): the backward strand ``dA uA tB``."""
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        if len(reactants) != 2:
+            return []
+        a, b = reactants
+        return [(f"B_r{index}", (f"u_{a}", f"t_{b}"))]
+
+    def exposed_toeholds(self, reaction: Reaction, index: int) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(gate-level species, its exposed toehold, the helpers that bind it productively)."""
+        reactants = [s for s, n in reaction.reactants for _ in range(n)]
+        out = []
+        if len(reactants) == 1:
+            out.append((f"G_r{index}", f"t_{reactants[0]}", ()))
+        else:
+            a, b = reactants
+            out += [(f"L_r{index}", f"t_{a}", ()), (f"H_r{index}", f"t_{b}", (f"B_r{index}",))]
+        if reaction.products:
+            out.append((f"T_r{index}", f"u_{reactants[-1]}", ()))
+        return out
 
     def _translator(self, system: DomainSystem, index: int, products: list[str], toehold: str) -> str:
         parts = []

@@ -4,6 +4,10 @@ The hashes are those of ``dsd build protocols/iris.yaml`` at commit c5e2173, the
 layout move of 0.2 (dsd/ split into the back end, pipeline/, wetlab/ and report/): moving code must
 not change what a lab orders or pipettes. A change that is meant to change these files (new rates,
 new sequence rules) updates the hashes in the same commit and says why in its message.
+
+Updated on branch ``rates``: backward strands in 10x excess of their gate (dsd.sizing helper_excess)
+change the helper concentrations in strands.csv and the mixing table in protocol.md; order.csv
+and domains.csv (what is ordered, the sequences) are unchanged.
 """
 
 import hashlib
@@ -17,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_SHA256 = {
     "order.csv": "d0f2890ac0903a456b46045538580f7986d05f43c7c6df1ed588e842132b2285",
-    "strands.csv": "ddac03e6ff95687715e03a8aecbca3deb234b001642c805a72b7360996bd0d5a",
+    "strands.csv": "e07f664a4c0d34a2c012c720e531a1279f24eb9e0a1d8be79bce8d80882bd71d",
     "domains.csv": "56463c6d2ea833b0949285ee0344aa861079146945f47390ea70c4df8cbc5846",
-    "protocol.md": "337af636d2be98b9927e4434997ed49385797eebbaeffa4b12fee2e659c71131",
+    "protocol.md": "fa489d1a5b72539f420a9782ff127dc89598ef5b9bd1f56e2c3bf3c297e2e87d",
 }
 
 

@@ -64,14 +64,15 @@ def _counts(reaction):
 
 def test_counts_fork():
     made, counts = _counts(Reaction([("A", 1)], [("B", 1), ("C", 1)]))
-    # gate: input strand, two output strands, bottom; fuel; helper = the gate's input strand
-    assert made == [("gate", 4), ("fuel", 1), ("helper", 1)]
+    # gate: input strand, two output strands, bottom; fuel; the gate's input strand, which only races
+    # the fuel, is supplied like a fuel (role fuel, 1x; helpers that hold an input back are 10x)
+    assert made == [("gate", 4), ("fuel", 1), ("fuel", 1)]
     # nt: dA r0_t 21 + two outputs 2*36 + bottom 69 + fuel 48
     assert counts == {"complexes": 3, "strands": 5, "domains": 9, "nucleotides": 210}
 
 
 def test_counts_bimolecular():
     made, counts = _counts(Reaction([("A", 1), ("B", 1)], [("C", 1), ("D", 1)]))
-    assert made == [("gate", 5), ("fuel", 1), ("helper", 1), ("helper", 1)]
+    assert made == [("gate", 5), ("fuel", 1), ("helper", 1), ("fuel", 1)]
     # nt: input strands 2*21 + two outputs 2*36 + bottom 90 + fuel 48
     assert counts == {"complexes": 4, "strands": 6, "domains": 11, "nucleotides": 252}

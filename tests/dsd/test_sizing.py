@@ -28,7 +28,8 @@ def test_concentrations_are_bound_times_safety_times_unit():
     system = sized_system(translate(crn, get_scheme("soloveichik2010")), crn, sizing)
     conc = {c.name: c.conc_nM for c in system.complexes}
     assert conc["G_r0"] == conc["T_r0"] == pytest.approx(40.0)
-    assert conc["L_r1"] == conc["B_r1"] == conc["T_r1"] == pytest.approx(30.0)
+    assert conc["L_r1"] == conc["T_r1"] == pytest.approx(30.0)
+    assert conc["B_r1"] == pytest.approx(300.0)  # backward strand in 10x excess (helper_excess)
     assert conc["S_B"] == pytest.approx(15.0) and conc["S_Xp"] == 0.0
     assert complex_totals(system)["gate"] == pytest.approx(70.0)
 
