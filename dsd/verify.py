@@ -81,8 +81,15 @@ def enumerate_system(system: DomainSystem, excess_nM: float = 100.0, k_slow: flo
     try:
         enum, _ = enumerate_pil(text, detailed=False, condensed=True, max_complex_size=max_strands + 2,
                                k_slow=k_slow)
-        reactions = [([str(x) for x in r.reactants], [str(x) for x in r.products]) for r in enum.condensed_reactions]
         complexes = {str(m): m.representative for m in enum.resting_macrostates}
+        # Peppercorn names the complexes it finds in enumeration order, which follows Python's
+        # hash seed: rename them by their kernel so that a verification reads the same every run
+        given = {c.name for c in present}
+        found = sorted((n for n in complexes if n not in given), key=lambda n: str(complexes[n].canonical_form))
+        rename = {n: f"e{k + 1}" for k, n in enumerate(found)}
+        complexes = {rename.get(n, n): cx for n, cx in complexes.items()}
+        reactions = [([rename.get(str(x), str(x)) for x in r.reactants], [rename.get(str(x), str(x)) for x in r.products])
+                     for r in enum.condensed_reactions]
     finally:
         clear_memory()
     return reactions, complexes
