@@ -140,7 +140,12 @@ def verify_reaction(reaction: Reaction, scheme, k_slow: float = K_SLOW, gates: l
             interpretation[name] = []
     fcrn = [[[s for s, n in generic.reactants for _ in range(n)], [s for s, n in generic.products for _ in range(n)]]]
     passed, bisim = crn_bisimulation_test(fcrn, icrn, formals=formal, interpretation=interpretation)
-    detail = (f"interpretation {dict(sorted(bisim.items()))}" if passed
+    # the search's interpretation of intermediates is one of several valid ones, and which one
+    # crnverifier finds follows Python's hash seed: record only what was pinned, and how many
+    # intermediates the search interpreted, so that verification.json reads the same every run
+    searched = sorted(set(bisim or {}) - set(interpretation)) if passed else []
+    detail = (f"interpretation {dict(sorted(interpretation.items()))}; {len(searched)} intermediates "
+              f"({', '.join(searched)}) interpreted by the bisimulation search" if passed
               else f"no CRN bisimulation between {_text(generic)} and the enumerated gates {icrn}")
     return ModuleResult(_text(shape_of(reaction)), (), bool(passed), time.perf_counter() - start, detail)
 
