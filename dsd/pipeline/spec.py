@@ -405,6 +405,8 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
 def load_spec(path: str | Path) -> BuildSpec:
     """Read and validate a YAML build spec; an error is one line ``<file>:<line>:<col>: <field>: <problem>``."""
     path = Path(path)
+    if path.is_dir():
+        raise SpecError(f"{path}: is a directory, not a spec file")
     if not path.is_file():
         raise SpecError(f"{path}: spec file not found")
     try:

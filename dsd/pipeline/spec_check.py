@@ -272,14 +272,19 @@ def check_files(network: Any, crn: Any, dataset: Any, base: Path) -> None:
     spec's folder); the data is not looked for when the spec loads a model or starts from a CRN."""
     for where, path in (("network.load", network.load), ("crn.path", crn.path)):
         if path is not None and not (base / Path(path).expanduser()).is_file():
-            raise fail(where, f"file not found: {path}")
+            kind = "is a directory, not a file" if (base / Path(path).expanduser()).is_dir() else "file not found"
+            raise fail(where, f"{kind}: {path}")
     if dataset.path is None or network.load is not None or crn.path is not None:
         return
     where = base / Path(dataset.path).expanduser()
     looked = "" if where == Path(dataset.path) else f" (looked for {where})"
     download = f"; {dataset.download}" if dataset.download else ""
+    if dataset.name == "csv" and where.is_dir():
+        raise fail("dataset.path", f"is a directory, not a CSV file: {dataset.path}{looked}")
     if dataset.name == "csv" and not where.is_file():
         raise fail("dataset.path", f"CSV file not found: {dataset.path}{looked}{download}")
+    if dataset.name == "mnist" and where.is_file():
+        raise fail("dataset.path", f"is a file, not the folder of the four MNIST IDX files: {dataset.path}{looked}")
     if dataset.name == "mnist" and not where.exists():
         raise fail("dataset.path", f"MNIST folder not found: {dataset.path}{looked} (download the four original "
                                    "MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "

@@ -225,3 +225,22 @@ def test_shipped_specs_load(tmp_path):
             (tmp_path / extra.name).write_text(extra.read_text())
         names.append(load_spec(copy).name)
     assert len(names) == 6 and "iris" in names
+
+
+@pytest.mark.parametrize("text, words", [
+    ("name: x\nnetwork:\n  load: adir\n", "network.load: is a directory, not a file: adir"),
+    ("name: x\ncrn:\n  path: adir\n", "crn.path: is a directory, not a file: adir"),
+    ("name: x\ndataset:\n  name: csv\n  path: adir\n  label_column: y\n", "dataset.path: is a directory, not a CSV file"),
+])
+def test_a_directory_where_a_file_belongs_says_so(tmp_path, text, words):
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "spec.yaml").write_text(text)
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path / "spec.yaml")
+    message = str(info.value)
+    assert words in message and "\n" not in message, message
+
+
+def test_a_directory_given_as_the_spec_says_so(tmp_path):
+    with pytest.raises(SpecError, match="is a directory, not a spec file"):
+        load_spec(tmp_path)
