@@ -123,9 +123,13 @@ def stats(
     \b
     Example:  dsd stats crn.txt --json stats.json
     """
+    from crn.checks import check_crn
     from crn.textformat import read_crn
 
-    s = read_crn(crn_file).stats()
+    crn = read_crn(crn_file)
+    for finding in check_crn(crn, str(crn_file)):
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    s = crn.stats()
     table = Table(show_header=False, box=None)
     for k, v in s.items():
         table.add_row(k, str(v))
@@ -153,10 +157,13 @@ def simulate(
     """
     from crn.analysis import agreement, convergence_times
     from crn.simulate import simulate as run
+    from crn.checks import check_crn
     from crn.textformat import read_crn
     from dsd.pipeline.build import model_examples
 
     crn = read_crn(crn_file)
+    for finding in check_crn(crn, str(crn_file)):
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
     network, x = model_examples(model)
     if len(crn.inputs) != network.dims[0]:
         raise ValueError(f"the CRN has {len(crn.inputs)} inputs but the model has {network.dims[0]}")

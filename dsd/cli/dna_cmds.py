@@ -52,6 +52,7 @@ def translate(
     Example:  dsd translate crn.txt --out system.pil --model model.npz --scheme soloveichik2010
     """
     from crn.atomic import atomic_write_text
+    from crn.checks import check_crn
     from crn.textformat import format_crn, read_crn
     from dsd.pil import format_pil, scheme_header
     from dsd.schemes import make_scheme
@@ -62,6 +63,8 @@ def translate(
         raise typer.BadParameter(f"a long domain ({long} nt) must be longer than a toehold ({toehold} nt)",
                                  param_hint="'--long'")
     crn = read_crn(crn_file)
+    for finding in check_crn(crn, str(crn_file)):
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
     sch = make_scheme(scheme, toehold, long, long)
     network, x = _model_inputs(model, crn)
     sizing = None
@@ -96,11 +99,14 @@ def verify(
     \b
     Example:  dsd verify system.pil --crn crn.txt --json verification.json
     """
+    from crn.checks import check_crn
     from crn.textformat import read_crn
     from dsd.pil import read_pil
     from dsd.verify import check_coverage, verification_report, verify_system
 
     crn = read_crn(crn_file)
+    for finding in check_crn(crn, str(crn_file)):
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
     loaded = read_pil(pil, scheme)
     check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     with progress_bar() as progress:
