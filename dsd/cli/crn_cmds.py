@@ -66,7 +66,7 @@ def train(
 @user_errors
 def compile_cmd(
     model: Path = typer.Argument(..., metavar="MODEL", callback=input_file,
-                                 help="model file (.npz/.json) or a reference-model JSON"),
+                                 help="model file (.npz/.json/.onnx) or a reference-model JSON"),
     out: Path = typer.Option(..., metavar="FILE", callback=output_file, help="CRN text file to write"),
     reduce: bool = typer.Option(False, "--reduce", help="apply Algorithm 2 (unimolecular elimination)"),
     inputs: str = typer.Option("dual", metavar="ENCODING", help="dual | shifted input encoding"),
@@ -77,11 +77,16 @@ def compile_cmd(
                                                help="max products per reaction (relay tree), an integer >= 2"),
     sbml: Optional[Path] = typer.Option(None, metavar="FILE", callback=output_file,
                                         help="also write SBML Level 3 here"),
+    quantize: Optional[str] = typer.Option(None, metavar="RULE",
+                                           help="ternary | binary: quantise real weights first (Li & Liu 2016 TWN)"),
+    dataset: Optional[str] = typer.Option(None, metavar="NAME",
+                                          help="iris | digits | heart: report the accuracy change of --quantize"),
 ):
     """Compile a network into a formal CRN (Algorithm 1, optionally reduced).
 
     \b
     Example:  dsd compile model.npz --out crn.txt --reduce --fanout-limit 4
+    Example:  dsd compile model.onnx --out crn.txt --quantize ternary --dataset iris
     """
     from crn.compile import compile_network
     from crn.forms import formal_form
@@ -90,7 +95,15 @@ def compile_cmd(
 
     if inputs not in ("dual", "shifted"):
         raise ValueError(f"--inputs: unknown encoding {inputs!r}; expected dual or shifted")
-    loaded = load_model(model)
+    if quantize not in (None, "ternary", "binary"):
+        raise ValueError(f"--quantize: unknown rule {quantize!r}; expected ternary or binary")
+    if dataset is not None and quantize is None:
+        raise ValueError("--dataset: only with --quantize (it measures the accuracy change)")
+    if dataset not in (None, "iris", "digits", "heart"):
+        raise ValueError(f"--dataset: expected iris, digits or heart, got {dataset!r}")
+    loaded = load_model(model, quantize=quantize)
+    if quantize is not None:
+        _report_quantization(loaded, dataset)
     low = None
     if inputs == "shifted":
         if input_low is not None:
@@ -110,6 +123,28 @@ def compile_cmd(
     s = crn.stats()
     console.print(f"{s['reactions']} reactions ({s['unimolecular']} unimolecular, {s['bimolecular']} bimolecular), "
                   f"{s['species']} species -> {out}")
+
+
+def _report_quantization(loaded, dataset: str | None) -> None:
+    """Print the rule and, on a bundled dataset's evaluation split, the accuracy before and after."""
+    from nn.quantize import accuracy_change
+
+    info = loaded.metadata["quantization"]
+    err_console.print(f"quantised {info['rule']}: {info['method']} (outputs scaled by 1/{info['output_scale']:.4g})",
+                      markup=False, highlight=False)
+    if dataset is None:
+        err_console.print("give --dataset NAME to measure the accuracy change", markup=False, highlight=False)
+        return
+    from nn.datasets import load_dataset
+
+    data = load_dataset(dataset)
+    x, y = data.split("test")
+    if x.shape[1] != loaded.network.dims[0]:
+        raise ValueError(f"--dataset: {dataset} has {x.shape[1]} features but the model has "
+                         f"{loaded.network.dims[0]} inputs")
+    change = accuracy_change(loaded.unquantized, loaded.network, x, y)
+    console.print(f"accuracy on {dataset} ({change['examples']} examples): {change['accuracy_before']:.4f} -> "
+                  f"{change['accuracy_after']:.4f} ({100 * change['change']:+.1f} points)")
 
 
 @app.command()
