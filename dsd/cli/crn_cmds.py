@@ -102,8 +102,7 @@ def compile_cmd(
     if dataset not in (None, "iris", "digits", "heart"):
         raise ValueError(f"--dataset: expected iris, digits or heart, got {dataset!r}")
     loaded = load_model(model, quantize=quantize)
-    if quantize is not None:
-        _report_quantization(loaded, dataset)
+    notes = _quantization_notes(loaded, dataset) if quantize is not None else []
     low = None
     if inputs == "shifted":
         if input_low is not None:
@@ -123,18 +122,18 @@ def compile_cmd(
     s = crn.stats()
     console.print(f"{s['reactions']} reactions ({s['unimolecular']} unimolecular, {s['bimolecular']} bimolecular), "
                   f"{s['species']} species -> {out}")
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
 
 
-def _report_quantization(loaded, dataset: str | None) -> None:
-    """Print the rule and, on a bundled dataset's evaluation split, the accuracy before and after."""
+def _quantization_notes(loaded, dataset: str | None) -> list[str]:
+    """The rule and, on a bundled dataset's evaluation split, the accuracy before and after."""
     from nn.quantize import accuracy_change
 
     info = loaded.metadata["quantization"]
-    err_console.print(f"quantised {info['rule']}: {info['method']} (outputs scaled by 1/{info['output_scale']:.4g})",
-                      markup=False, highlight=False)
+    notes = [f"quantised {info['rule']}: {info['method']} (outputs scaled by 1/{info['output_scale']:.4g})"]
     if dataset is None:
-        err_console.print("give --dataset NAME to measure the accuracy change", markup=False, highlight=False)
-        return
+        return notes + ["give --dataset NAME to measure the accuracy change"]
     from nn.datasets import load_dataset
 
     data = load_dataset(dataset)
@@ -143,8 +142,8 @@ def _report_quantization(loaded, dataset: str | None) -> None:
         raise ValueError(f"--dataset: {dataset} has {x.shape[1]} features but the model has "
                          f"{loaded.network.dims[0]} inputs")
     change = accuracy_change(loaded.unquantized, loaded.network, x, y)
-    console.print(f"accuracy on {dataset} ({change['examples']} examples): {change['accuracy_before']:.4f} -> "
-                  f"{change['accuracy_after']:.4f} ({100 * change['change']:+.1f} points)")
+    return notes + [f"accuracy on {dataset} ({change['examples']} examples): {change['accuracy_before']:.4f} -> "
+                    f"{change['accuracy_after']:.4f} ({100 * change['change']:+.1f} points)"]
 
 
 @app.command()
@@ -162,8 +161,7 @@ def stats(
     from crn.textformat import read_crn
 
     crn = read_crn(crn_file)
-    for finding in check_crn(crn, str(crn_file)):
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     s = crn.stats()
     table = Table(show_header=False, box=None)
     for k, v in s.items():
@@ -171,6 +169,8 @@ def stats(
     console.print(table)
     if json_out is not None:
         write_json(json_out, s)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
 
 
 @app.command()
@@ -197,8 +197,7 @@ def simulate(
     from dsd.pipeline.build import model_examples
 
     crn = read_crn(crn_file)
-    for finding in check_crn(crn, str(crn_file)):
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     network, x = model_examples(model)
     if len(crn.inputs) != network.dims[0]:
         raise ValueError(f"the CRN has {len(crn.inputs)} inputs but the model has {network.dims[0]}")
@@ -216,3 +215,5 @@ def simulate(
                   f"max |CRN - network| = {report['max_abs_error']:.2e}; {report['seconds']:.2f} s")
     if json_out is not None:
         write_json(json_out, report)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)

@@ -63,8 +63,7 @@ def translate(
         raise typer.BadParameter(f"a long domain ({long} nt) must be longer than a toehold ({toehold} nt)",
                                  param_hint="'--long'")
     crn = read_crn(crn_file)
-    for finding in check_crn(crn, str(crn_file)):
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     sch = make_scheme(scheme, toehold, long, long)
     network, x = _model_inputs(model, crn)
     sizing = None
@@ -82,6 +81,8 @@ def translate(
                   + ("" if sizing is not None else " (unsized: give --model or --input-range for concentrations)"))
     if json_out is not None:
         write_json(json_out, counts)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
 
 
 @app.command()
@@ -105,8 +106,7 @@ def verify(
     from dsd.verify import check_coverage, verification_report, verify_system
 
     crn = read_crn(crn_file)
-    for finding in check_crn(crn, str(crn_file)):
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     loaded = read_pil(pil, scheme)
     check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     with progress_bar() as progress:
@@ -127,6 +127,8 @@ def verify(
                   f"{report['reactions']} of {len(crn.reactions)} reactions ({report['seconds']:.1f} s)")
     if json_out is not None:
         write_json(json_out, report)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
     if not report["passed"] or report["reactions"] != len(crn.reactions):
         raise typer.Exit(1)
 

@@ -101,3 +101,12 @@ def test_build_records_warnings_as_checks(tmp_path):
     (tmp_path / "w.txt").write_text("input A\noutput C\nA -> D\n")
     with pytest.raises(StageError, match="output C is always 0"):
         run_build(parse_spec(spec, base_dir=tmp_path), tmp_path / "out")
+
+
+def test_cli_warnings_never_add_to_an_error_line(tmp_path):
+    crn = tmp_path / "w.crn"
+    crn.write_text("input A\ninput B\noutput C\nA -> C\n")
+    result = run("translate", crn, "--out", tmp_path / "s.pil", "--scheme", "nope")
+    assert result.exit_code == 2
+    assert [l for l in result.stderr.splitlines() if l.strip()] == [next(
+        l for l in result.stderr.splitlines() if l.startswith("error: ") and "nope" in l)]
