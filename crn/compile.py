@@ -10,6 +10,11 @@ opposite rail (``w < 0``). Hidden layers use the 2-reaction ReLU module::
 so that ``h = max(i, 0)``. Biases are initial concentrations of the pre-activation (``I``) species
 of hidden layers and of the output (``Y``) species.
 
+Dead units are left out (:func:`live_units`): a hidden unit with no nonzero-weight path to an output
+(whatever the inputs) gets no species, no ReLU module and no fan-out, and an input with no such path
+gets no fan-out reaction (its signal is still declared, so the CRN reads as many inputs as the
+network). Binary (±1) networks have no dead units, so their counts are the paper's.
+
 Species names (0-based indices; layer ``l`` counts hidden layers from 1):
 ``X{i}p``/``X{i}n`` inputs, ``I{l}_{j}p``/``n`` pre-activations, ``M{l}_{j}`` ReLU helpers,
 ``H{l}_{j}p``/``n`` hidden outputs, ``Y{j}p``/``n`` network outputs. The shifted single-rail input
@@ -41,6 +46,29 @@ def _integer_weights(weights: np.ndarray, layer: int) -> np.ndarray:
             "layer and multiply the next layer's weights) or train with weights: binary|ternary."
         )
     return rounded.astype(int)
+
+
+def live_units(weights) -> list[np.ndarray]:
+    """Which units have a nonzero-weight path to an output, structurally (whatever the data).
+
+    Parameters
+    ----------
+    weights : sequence of (inputs x outputs) arrays, one per layer
+
+    Returns
+    -------
+    ``live[l]``: a boolean mask over the units of layer ``l`` (``l = 0`` the inputs, the last the
+    outputs, which are all live).
+
+    Examples
+    --------
+    >>> [m.tolist() for m in live_units([np.array([[1, 0], [0, 0]]), np.array([[1], [0]])])]
+    [[True, False], [True, False], [True]]
+    """
+    live = [np.ones(np.shape(weights[-1])[1], bool)]
+    for w in reversed(weights):
+        live.insert(0, (np.asarray(w)[:, live[0]] != 0).any(axis=1))
+    return live
 
 
 def _dual(name: str) -> Signal:
@@ -92,13 +120,17 @@ def compile_network(
         biases[0] = biases[0] - shift @ weights[0]
         in_signals = [Signal(f"X{i}", f"X{i}", None, float(shift[i])) for i in range(n_in)]
 
+    live = live_units(weights)
     sources = in_signals
     n_layers = len(weights)
     for l, (w, b) in enumerate(zip(weights, biases)):
         hidden = l < n_layers - 1
-        targets = [_dual(f"I{l + 1}_{j}" if hidden else f"Y{j}") for j in range(w.shape[1])]
+        targets = [_dual(f"I{l + 1}_{j}" if hidden else f"Y{j}") if live[l + 1][j] else None
+                   for j in range(w.shape[1])]
         for i, src in enumerate(sources):
-            row = w[i]
+            if src is None or not live[l][i]:
+                continue
+            row = np.where(live[l + 1], w[i], 0)
             plus = {}
             minus = {}
             for j, wij in enumerate(row):
@@ -112,18 +144,22 @@ def compile_network(
             if src.minus is not None:
                 reactions.append(Reaction([src.minus], minus))
         for j, bj in enumerate(b):
+            if targets[j] is None:
+                continue
             if bj > 0:
                 init[targets[j].plus] = float(bj)
             elif bj < 0:
                 init[targets[j].minus] = float(-bj)
         if hidden:
-            outs = [_dual(f"H{l + 1}_{j}") for j in range(w.shape[1])]
+            outs = [None if t is None else _dual(f"H{l + 1}_{j}") for j, t in enumerate(targets)]
             for j, (t, h) in enumerate(zip(targets, outs)):
+                if t is None:
+                    continue
                 m = f"M{l + 1}_{j}"
                 reactions.append(Reaction([t.plus], [m, h.plus]))
                 reactions.append(Reaction([m, t.minus], [h.minus]))
-            signals.extend(targets)
-            signals.extend(outs)
+            signals.extend(t for t in targets if t is not None)
+            signals.extend(h for h in outs if h is not None)
             sources = outs
         else:
             out_signals = targets

@@ -2,8 +2,8 @@
 
 The JSON file sits next to the ``.npz`` (same stem) and holds ``dims``, ``weights_kind``, ``accuracy``,
 ``dataset``, ``seed``, ``config``, any other metadata, and the weights and biases as lists so a person can read
-them. :func:`load_model` reads either file, or a reference-model JSON (``reference/dmp/*.json``, recognised by its
-``examples`` field). Files are written atomically: to a temporary file in the same folder, then ``os.replace``.
+them. :func:`load_model` reads either file, a reference-model JSON (``reference/dmp/*.json``, recognised by its
+``examples`` field) or an ONNX export (``.onnx``, :mod:`nn.onnx_import`). Files are written atomically: to a temporary file in the same folder, then ``os.replace``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class LoadedModel:
     path : Path
     reference : ReferenceModel or None
         The full reference model when ``path`` is a reference-model JSON.
+    unquantized : Network or None
+        The network as stored, when ``load_model(..., quantize=)`` quantised it.
     """
 
     network: Network
@@ -47,6 +49,7 @@ class LoadedModel:
     examples: tuple[np.ndarray, np.ndarray] | None = None
     path: Path | None = None
     reference: ReferenceModel | None = None
+    unquantized: Network | None = None
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -223,9 +226,15 @@ def _network_from_json(path: Path, data: dict) -> Network:
     return _network(path, weights, biases)
 
 
-def load_model(path: str | Path) -> LoadedModel:
-    """Read a model: our ``.npz`` (with its ``.json`` metadata when present), our ``.json``, or a reference-model
-    JSON.
+def load_model(path: str | Path, quantize: str | None = None) -> LoadedModel:
+    """Read a model: our ``.npz`` (with its ``.json`` metadata when present), our ``.json``, a reference-model
+    JSON, or an ONNX file (``.onnx``, :mod:`nn.onnx_import`; its weights must be integers unless ``quantize``).
+
+    Parameters
+    ----------
+    quantize : ``ternary`` or ``binary``, optional
+        Quantise the weights (:func:`nn.quantize.quantize_network`); the metadata gets ``quantization`` and
+        :attr:`LoadedModel.unquantized` the network as stored.
 
     Raises
     ------
@@ -237,6 +246,15 @@ def load_model(path: str | Path) -> LoadedModel:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} not found")
+    if quantize is not None:
+        from nn.quantize import quantize_network
+
+        loaded = load_model(path) if path.suffix != ".onnx" else _load_onnx(path, integer=False)
+        network, info = quantize_network(loaded.network, quantize)
+        return LoadedModel(network, {**loaded.metadata, "quantization": info}, loaded.examples, path,
+                           loaded.reference, loaded.network)
+    if path.suffix == ".onnx":
+        return _load_onnx(path, integer=True)
     if path.suffix == ".npz":
         network, examples = _load_npz(path)
         metadata: dict = {}
@@ -267,4 +285,13 @@ def load_model(path: str | Path) -> LoadedModel:
         npz_path = model_paths(path)[0]
         examples = _load_npz(npz_path)[1] if npz_path.is_file() else None
         return LoadedModel(network, metadata, examples, path)
-    raise ValueError(f"{path}: unknown model file type {path.suffix!r}; expected .npz or .json")
+    raise ValueError(f"{path}: unknown model file type {path.suffix!r}; expected .npz, .json or .onnx")
+
+
+def _load_onnx(path: Path, integer: bool) -> LoadedModel:
+    from nn.onnx_import import integer_network, read_onnx
+
+    network = read_onnx(path)
+    if integer:
+        network = integer_network(network, path)
+    return LoadedModel(network, {"source_format": "onnx"}, None, path)

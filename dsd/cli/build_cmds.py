@@ -78,6 +78,7 @@ def build(
         progress.update(task, completed=len(stages), info="done")
     for c in result.checks:
         mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
+        mark = "[yellow]warn[/yellow]" if c.get("status") == "warn" else mark
         console.print(f"{mark} {c['check']}: {c['value']}")
     if result.reused:
         console.print(f"reused cached stages: {', '.join(result.reused)}")

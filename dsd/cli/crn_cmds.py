@@ -66,7 +66,7 @@ def train(
 @user_errors
 def compile_cmd(
     model: Path = typer.Argument(..., metavar="MODEL", callback=input_file,
-                                 help="model file (.npz/.json) or a reference-model JSON"),
+                                 help="model file (.npz/.json/.onnx) or a reference-model JSON"),
     out: Path = typer.Option(..., metavar="FILE", callback=output_file, help="CRN text file to write"),
     reduce: bool = typer.Option(False, "--reduce", help="apply Algorithm 2 (unimolecular elimination)"),
     inputs: str = typer.Option("dual", metavar="ENCODING", help="dual | shifted input encoding"),
@@ -77,11 +77,16 @@ def compile_cmd(
                                                help="max products per reaction (relay tree), an integer >= 2"),
     sbml: Optional[Path] = typer.Option(None, metavar="FILE", callback=output_file,
                                         help="also write SBML Level 3 here"),
+    quantize: Optional[str] = typer.Option(None, metavar="RULE",
+                                           help="ternary | binary: quantise real weights first (Li & Liu 2016 TWN)"),
+    dataset: Optional[str] = typer.Option(None, metavar="NAME",
+                                          help="iris | digits | heart: report the accuracy change of --quantize"),
 ):
     """Compile a network into a formal CRN (Algorithm 1, optionally reduced).
 
     \b
     Example:  dsd compile model.npz --out crn.txt --reduce --fanout-limit 4
+    Example:  dsd compile model.onnx --out crn.txt --quantize ternary --dataset iris
     """
     from crn.compile import compile_network
     from crn.forms import formal_form
@@ -90,7 +95,14 @@ def compile_cmd(
 
     if inputs not in ("dual", "shifted"):
         raise ValueError(f"--inputs: unknown encoding {inputs!r}; expected dual or shifted")
-    loaded = load_model(model)
+    if quantize not in (None, "ternary", "binary"):
+        raise ValueError(f"--quantize: unknown rule {quantize!r}; expected ternary or binary")
+    if dataset is not None and quantize is None:
+        raise ValueError("--dataset: only with --quantize (it measures the accuracy change)")
+    if dataset not in (None, "iris", "digits", "heart"):
+        raise ValueError(f"--dataset: expected iris, digits or heart, got {dataset!r}")
+    loaded = load_model(model, quantize=quantize)
+    notes = _quantization_notes(loaded, dataset) if quantize is not None else []
     low = None
     if inputs == "shifted":
         if input_low is not None:
@@ -110,6 +122,28 @@ def compile_cmd(
     s = crn.stats()
     console.print(f"{s['reactions']} reactions ({s['unimolecular']} unimolecular, {s['bimolecular']} bimolecular), "
                   f"{s['species']} species -> {out}")
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+def _quantization_notes(loaded, dataset: str | None) -> list[str]:
+    """The rule and, on a bundled dataset's evaluation split, the accuracy before and after."""
+    from nn.quantize import accuracy_change
+
+    info = loaded.metadata["quantization"]
+    notes = [f"quantised {info['rule']}: {info['method']} (outputs scaled by 1/{info['output_scale']:.4g})"]
+    if dataset is None:
+        return notes + ["give --dataset NAME to measure the accuracy change"]
+    from nn.datasets import load_dataset
+
+    data = load_dataset(dataset)
+    x, y = data.split("test")
+    if x.shape[1] != loaded.network.dims[0]:
+        raise ValueError(f"--dataset: {dataset} has {x.shape[1]} features but the model has "
+                         f"{loaded.network.dims[0]} inputs")
+    change = accuracy_change(loaded.unquantized, loaded.network, x, y)
+    return notes + [f"accuracy on {dataset} ({change['examples']} examples): {change['accuracy_before']:.4f} -> "
+                    f"{change['accuracy_after']:.4f} ({100 * change['change']:+.1f} points)"]
 
 
 @app.command()
@@ -123,15 +157,20 @@ def stats(
     \b
     Example:  dsd stats crn.txt --json stats.json
     """
+    from crn.checks import check_crn
     from crn.textformat import read_crn
 
-    s = read_crn(crn_file).stats()
+    crn = read_crn(crn_file)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
+    s = crn.stats()
     table = Table(show_header=False, box=None)
     for k, v in s.items():
         table.add_row(k, str(v))
     console.print(table)
     if json_out is not None:
         write_json(json_out, s)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
 
 
 @app.command()
@@ -153,10 +192,12 @@ def simulate(
     """
     from crn.analysis import agreement, convergence_times
     from crn.simulate import simulate as run
+    from crn.checks import check_crn
     from crn.textformat import read_crn
     from dsd.pipeline.build import model_examples
 
     crn = read_crn(crn_file)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     network, x = model_examples(model)
     if len(crn.inputs) != network.dims[0]:
         raise ValueError(f"the CRN has {len(crn.inputs)} inputs but the model has {network.dims[0]}")
@@ -174,3 +215,5 @@ def simulate(
                   f"max |CRN - network| = {report['max_abs_error']:.2e}; {report['seconds']:.2f} s")
     if json_out is not None:
         write_json(json_out, report)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)

@@ -52,6 +52,7 @@ def translate(
     Example:  dsd translate crn.txt --out system.pil --model model.npz --scheme soloveichik2010
     """
     from crn.atomic import atomic_write_text
+    from crn.checks import check_crn
     from crn.textformat import format_crn, read_crn
     from dsd.pil import format_pil, scheme_header
     from dsd.schemes import make_scheme
@@ -62,6 +63,7 @@ def translate(
         raise typer.BadParameter(f"a long domain ({long} nt) must be longer than a toehold ({toehold} nt)",
                                  param_hint="'--long'")
     crn = read_crn(crn_file)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     sch = make_scheme(scheme, toehold, long, long)
     network, x = _model_inputs(model, crn)
     sizing = None
@@ -79,6 +81,8 @@ def translate(
                   + ("" if sizing is not None else " (unsized: give --model or --input-range for concentrations)"))
     if json_out is not None:
         write_json(json_out, counts)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
 
 
 @app.command()
@@ -96,11 +100,13 @@ def verify(
     \b
     Example:  dsd verify system.pil --crn crn.txt --json verification.json
     """
+    from crn.checks import check_crn
     from crn.textformat import read_crn
     from dsd.pil import read_pil
     from dsd.verify import check_coverage, verification_report, verify_system
 
     crn = read_crn(crn_file)
+    warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     loaded = read_pil(pil, scheme)
     check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     with progress_bar() as progress:
@@ -121,6 +127,8 @@ def verify(
                   f"{report['reactions']} of {len(crn.reactions)} reactions ({report['seconds']:.1f} s)")
     if json_out is not None:
         write_json(json_out, report)
+    for finding in warnings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
     if not report["passed"] or report["reactions"] != len(crn.reactions):
         raise typer.Exit(1)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from crn.atomic import atomic_write_text
 from crn.sbml import crn_to_sbml
+from crn.checks import check_crn
 from crn.textformat import format_crn, read_crn, write_crn
 from crn.forms import crn_forms as forms_of
 from dsd.pipeline.cache import array_hash, previous_stage_hashes, reuse_stage, stage_key, versions
@@ -153,7 +154,10 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
         enter("crn")
         t0 = time.perf_counter()
         if spec.crn.path is not None:
-            forms = forms_of(read_crn(spec.resolve(spec.crn.path)), reduce=spec.crn.reduce,
+            given = read_crn(spec.resolve(spec.crn.path))
+            for finding in check_crn(given, spec.crn.path):  # errors raise; warnings are recorded
+                result.add_check(finding.message, list(finding.species), True, status="warn")
+            forms = forms_of(given, reduce=spec.crn.reduce,
                              cancellation=spec.crn.cancellation, fanout_limit=spec.crn.fanout_limit,
                              always_reduced=False)
         else:

@@ -60,11 +60,11 @@ def test_small_network_reactions_by_hand():
 
 
 def test_ternary_zero_weight_gives_no_product():
-    net = Network([np.array([[1.0, 0.0]]), np.array([[0.0], [-1.0]])], [np.zeros(2), np.zeros(1)])
+    net = Network([np.array([[1.0, 1.0]]), np.array([[0.0], [-1.0]])], [np.zeros(2), np.zeros(1)])
     crn = compile_network(net)
-    assert Reaction(["X0p"], ["I1_0p"]) in crn.reactions
-    assert Reaction(["H1_0p"], []) in crn.reactions
+    assert Reaction(["X0p"], ["I1_1p"]) in crn.reactions  # no I1_0p: unit 0 feeds nothing
     assert Reaction(["H1_1p"], ["Y0n"]) in crn.reactions
+    assert not any(s.startswith(("I1_0", "M1_0", "H1_0")) for s in crn.species)
 
 
 def test_integer_weight_becomes_stoichiometry():

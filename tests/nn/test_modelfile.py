@@ -73,7 +73,7 @@ def test_wrong_shapes_and_missing_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="absent.npz"):
         load_model(tmp_path / "absent.npz")
     (tmp_path / "m.txt").write_text("x")
-    with pytest.raises(ValueError, match="expected .npz or .json"):
+    with pytest.raises(ValueError, match="expected .npz, .json or .onnx"):
         load_model(tmp_path / "m.txt")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_model(tmp_path / "no" / "model.npz", Network([np.ones((1, 1))], [np.zeros(1)]))
