@@ -41,6 +41,7 @@ th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:to
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pass{color:#fff;background:#2e7d32;border-radius:3px;padding:0 .4em;font-weight:600}
 .fail{color:#fff;background:#c62828;border-radius:3px;padding:0 .4em;font-weight:600}
+.warn{color:#fff;background:#b26a00;border-radius:3px;padding:0 .4em;font-weight:600}
 .advisory{color:#fff;background:#b26a00;border-radius:3px;padding:0 .4em;font-weight:600}
 .note{background:#fff8e1;border-left:4px solid #f9a825;padding:.4em .8em}
 section.absent .note{background:#eceff1;border-left-color:#90a4ae}
@@ -104,7 +105,10 @@ def note(text: str) -> str:
     return f'<p class="note">{e(text)}</p>'
 
 
-def badge(passed) -> str:
+def badge(passed, status: str | None = None) -> str:
+    """A check's result: ``status`` (pass, warn, fail) when the build recorded one, else from ``passed``."""
+    if status == "warn":
+        return '<span class="warn">warn</span>'
     return '<span class="pass">pass</span>' if passed else '<span class="fail">FAIL</span>'
 
 

@@ -291,9 +291,11 @@ def section_order(b: BuildFolder, prices: dict) -> Section:
 def section_checks(b: BuildFolder) -> Section:
     checks = b.build.get("checks") or []
     rows = [[c.get("check"), num(c.get("value")) if isinstance(c.get("value"), float) else c.get("value"),
-             Raw(badge(c.get("pass")))] for c in checks]
-    passed = sum(bool(c.get("pass")) for c in checks)
-    body = f"<p>{passed}/{len(checks)} checks pass.</p>" + table(["check", "value", "result"], rows)
+             Raw(badge(c.get("pass"), c.get("status")))] for c in checks]
+    warned = sum(c.get("status") == "warn" for c in checks)
+    passed = sum(bool(c.get("pass")) for c in checks) - warned
+    body = (f"<p>{passed}/{len(checks)} checks pass" + (f", {warned} warn" if warned else "") + ".</p>"
+            + table(["check", "value", "result"], rows))
     stages = b.build.get("stages") or {}
     srows = [[name, num(s.get("seconds")), "reused" if s.get("reused") else ""] for name, s in stages.items()]
     if srows:
