@@ -17,7 +17,7 @@ from dsd.pipeline.spec import BuildSpec
 from dsd.pipeline.stages_dna import input_box
 
 
-DESIGN_FILES = ("domains.csv", "strands.csv", "checks.csv", "design.json")
+DESIGN_FILES = ("domains.csv", "strands.csv", "checks.csv", "occlusion.csv", "design.json")
 
 
 def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_hashes: dict[str, str],

@@ -16,12 +16,13 @@ class SearchBudget:
     tries_per_domain: int = 200
     refine_steps: int = 400
     refine_seconds: float = 120.0
+    objective_seconds: float = 25.0  # crosstalk search, and (separately) the toehold-occlusion repair
 
     def __post_init__(self) -> None:
         for name in ("repair_rounds", "local_steps", "tries_per_domain", "refine_steps"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"SearchBudget.{name} must be an integer >= 0, got {value!r}")
-        for name in ("seconds", "refine_seconds"):
+        for name in ("seconds", "refine_seconds", "objective_seconds"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SearchBudget.{name} must be > 0, got {getattr(self, name)!r}")

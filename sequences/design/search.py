@@ -48,9 +48,12 @@ from sequences.codes import BASES, THREE_LETTER, decode, encode
 from sequences.design.budget import SearchBudget
 from sequences.design.drawing import Drawer, ToeholdPool, make_toehold_pool, sample_domains, toehold_dG
 from sequences.design.result import Design
+from sequences.crosstalk import NNModel
+from sequences.occlusion import repair_occlusion
 from sequences.refine import refine
 from sequences.rules import (
     KIND_CODE,
+    Crosstalk,
     TOEHOLD,
     DomainTable,
     GCWindow,
@@ -87,8 +90,29 @@ def build_rules(rules: SequenceRules, pools: dict[tuple[int, str], ToeholdPool],
     ]
 
 
+def objective_rules(rules: SequenceRules, backend: ThermoBackend) -> list[Rule]:
+    """The objectives of the search: pairwise ``crosstalk`` of long/history domains (nearest-neighbour
+    estimate at the backend's temperature), unless ``rules.crosstalk_cutoff_kcal`` is None."""
+    if rules.crosstalk_cutoff_kcal is None:
+        return []
+    cond = backend.conditions
+    return [Crosstalk(NNModel.from_vienna(cond.temperature_C), rules.crosstalk_cutoff_kcal)]
+
+
 def _total(rule_set: list[Rule], table: DomainTable) -> np.ndarray:
-    return sum(r.penalties(table) for r in rule_set)
+    return sum((r.penalties(table) for r in rule_set), np.zeros(len(table)))
+
+
+def _penalty(rule_set: list[Rule], table: DomainTable, i: int, codes: np.ndarray) -> tuple[float, float]:
+    """(rule penalty, objective cost) of domain ``i`` with ``codes``."""
+    hard = soft = 0.0
+    for r in rule_set:
+        v = r.domain_penalty(table, i, codes)
+        if r.objective:
+            soft += v
+        else:
+            hard += v
+    return hard, soft
 
 
 def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, seed: int = 0,
@@ -193,57 +217,30 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         redrawn += n_blamed
     timings["repair_s"] = time.perf_counter() - t0
 
-    # 3. local search on what is left
+    # 3. local search on what is left (rules first), then on the objectives (crosstalk) while every
+    # rule keeps holding; 4. no stray toehold copy in a single strand (toehold occlusion)
     t0 = time.perf_counter()
-    pen = _total(rule_set, table)
-    mutable = ~table.fixed
-    steps = accepted = 0
-    if (pen[mutable] > 0).any():
-        for r in rule_set:
-            r.start_incremental(table)
-        fails = np.zeros(len(table), dtype=np.int64)
-        # ties: long/history domains before toeholds (toeholds have few alternatives), then index
-        tie = np.where(table.kind == TOEHOLD, 0.5, 0.0)
-        while steps < budget.local_steps and time.perf_counter() < deadline:
-            score = np.where(mutable & (fails < budget.tries_per_domain) & (pen > 0), pen - 1e-3 * tie, -np.inf)
-            i = int(np.argmax(score))
-            if not np.isfinite(score[i]):
-                break
-            steps += 1
-            old = table.get(i).copy()
-            new = drawer.propose(i, set().union(*(r.hot_positions(table, i) for r in rule_set)))
-            if np.array_equal(new, old):
-                fails[i] += 1
-                continue
-            before = sum(r.domain_penalty(table, i, old) for r in rule_set)
-            after = sum(r.domain_penalty(table, i, new) for r in rule_set)
-            if after >= before:
-                fails[i] += 1
-                continue
-            accepted += 1
-            touched: set[int] = set()
-            for r in rule_set:
-                touched |= r.neighbours(table, i, old, new)
-            table.set(i, new)
-            for r in rule_set:
-                r.update(table, i, old, new)
-            for r in rule_set:
-                touched |= r.neighbours(table, i, old, new)
-            touched.add(i)
-            for j in touched:
-                pen[j] = sum(r.domain_penalty(table, j, table.get(j)) for r in rule_set)
-                fails[j] = 0 if j != i else fails[j]
+    objectives = objective_rules(rules, backend)
+    for r in objectives:
+        r.bind(table)
+    steps, accepted = _local_search(table, rule_set, [], drawer, budget, deadline)
     timings["local_search_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    obj_deadline = min(deadline, time.perf_counter() + budget.objective_seconds)
+    obj_steps, obj_accepted = _local_search(table, rule_set, objectives, drawer, budget, obj_deadline)
+    timings["objective_search_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    occlusion_repair = repair_occlusion(table, system, rule_set, drawer, max_steps=budget.local_steps,
+                                        deadline=min(deadline, time.perf_counter() + budget.objective_seconds))
+    timings["occlusion_repair_s"] = time.perf_counter() - t0
 
     violations = [v for r in rule_set for v in r.violations(table)]
-    safe_k = kmer_k_safe(backend, rules, rng=np.random.default_rng(12345))
     participating = [int(n) for n in table.length]
     stats = {
         "domains": len(table),
         "domain_nt": int(table.length.sum()),
         "strands": len(table.strands),
         "kmer_k": k,
-        "kmer_k_safe": safe_k,
         "kmer_load": kmer_demand(participating, k) / space,
         "kmer_space": space,
         "toehold_pools": {f"{length}nt_{alphabet}": {"sequences": len(p.codes), "candidates": p.candidates,
@@ -254,11 +251,15 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         "redrawn": redrawn,
         "local_steps": steps,
         "local_accepted": accepted,
+        "objective_steps": obj_steps,
+        "objective_accepted": obj_accepted,
+        "occlusion_repair": occlusion_repair,
         "budget_exhausted": bool(violations) and (steps >= budget.local_steps or time.perf_counter() >= deadline),
         "violations_by_rule": dict(Counter(v.rule for v in violations)),
         "timings_s": timings,
     }
     design = Design(system, rules, int(seed), backend.name, table.sequences(), k, violations, [], stats)
+    design.toehold_dG = {table.names[i]: rule_set[3].dG(table.sequence(i)) for i in toe_ids.tolist()}
     timings["design_s"] = time.perf_counter() - t_start
     if checks is not False:
         t0 = time.perf_counter()
@@ -280,6 +281,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
             timings["refine_s"] = time.perf_counter() - t0
             if stats["refine"]["accepted"]:
                 design.sequences = table.sequences()
+                design.toehold_dG = {table.names[i]: rule_set[3].dG(table.sequence(i)) for i in toe_ids.tolist()}
                 design.violations = [v for r in rule_set for v in r.violations(table)]
                 stats["violations_by_rule"] = dict(Counter(v.rule for v in design.violations))
                 t0 = time.perf_counter()
@@ -287,6 +289,59 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                 timings["checks_after_refine_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - t_start
     return design
+
+
+def _local_search(table: DomainTable, rule_set: list[Rule], objectives: list[Rule], drawer: Drawer,
+                  budget: SearchBudget, deadline: float) -> tuple[int, int]:
+    """Mutate the worst mutable domain and keep improvements: with no objectives, lower the rule
+    penalties; with objectives, lower their cost while no domain's rule penalty rises.
+    Returns (steps, accepted)."""
+    everything = rule_set + objectives
+    hard = _total(rule_set, table)
+    soft = _total(objectives, table)
+    mutable = ~table.fixed
+    use = soft if objectives else hard
+    steps = accepted = 0
+    if not (use[mutable] > 0).any():
+        return steps, accepted
+    for r in everything:
+        r.start_incremental(table)
+    fails = np.zeros(len(table), dtype=np.int64)
+    # ties: long/history domains before toeholds (toeholds have few alternatives), then index
+    tie = np.where(table.kind == TOEHOLD, 0.5, 0.0)
+    while steps < budget.local_steps and time.perf_counter() < deadline:
+        use = soft if objectives else hard
+        score = np.where(mutable & (fails < budget.tries_per_domain) & (use > 0), use - 1e-3 * tie, -np.inf)
+        i = int(np.argmax(score))
+        if not np.isfinite(score[i]):
+            break
+        steps += 1
+        old = table.get(i).copy()
+        hot = set().union(*(r.hot_positions(table, i) for r in rule_set))
+        new = drawer.propose(i, hot, swap=bool(objectives))
+        if np.array_equal(new, old):
+            fails[i] += 1
+            continue
+        h0, s0 = _penalty(everything, table, i, old)
+        h1, s1 = _penalty(everything, table, i, new)
+        better = (h1 < h0) if not objectives else (h1 <= h0 and s1 < s0 - 1e-9)
+        if not better:
+            fails[i] += 1
+            continue
+        accepted += 1
+        touched: set[int] = set()
+        for r in everything:
+            touched |= r.neighbours(table, i, old, new)
+        table.set(i, new)
+        for r in everything:
+            r.update(table, i, old, new)
+        for r in everything:
+            touched |= r.neighbours(table, i, old, new)
+        touched.add(i)
+        for j in touched:
+            hard[j], soft[j] = _penalty(everything, table, j, table.get(j))
+            fails[j] = 0 if j != i else fails[j]
+    return steps, accepted
 
 
 def kmer_k_safe(backend: ThermoBackend, rules: SequenceRules, rng: np.random.Generator, samples: int = 24) -> int:
