@@ -181,16 +181,16 @@ class Drawer:
     def propose(self, i: int, hot: set[int], swap: bool = False) -> np.ndarray:
         """A mutation of domain ``i``: another pool toehold; or 1-2 point changes, at the positions
         its violations involve (``hot``) when there are any; or (one time in four) a fresh draw.
-        With ``swap`` (and no ``hot``), half the proposals exchange two different bases instead,
-        which keeps the composition (and so the GC window) of a domain."""
+        With ``swap``, most proposals exchange two different bases instead (one of them at a ``hot``
+        position when there are any), which keeps the composition (and so the GC window) of a domain."""
         table, rng = self.table, self.rng
         old = table.get(i)
         if table.kind[i] == TOEHOLD:
             pool = self.pool_of(i)
             return pool.codes[int(rng.integers(len(pool.codes)))].copy()
-        if swap and not hot and rng.random() < 0.5:
+        if swap and rng.random() < (0.8 if hot else 0.5):
             new = old.copy()
-            a = int(rng.integers(len(new)))
+            a = int(rng.choice(sorted(hot))) if hot else int(rng.integers(len(new)))
             others = np.flatnonzero(new != new[a])
             if len(others):
                 b = int(others[int(rng.integers(len(others)))])
