@@ -233,8 +233,10 @@ def crosstalk_rows(design, backend: ThermoBackend, options: CheckOptions, rng: n
     threshold = design.rules.spurious_min_kcal
     rate = float(np.mean(dG < threshold))
     w = int(np.argmin(dG))
+    edges = np.arange(-30.0, 1.0, 1.0)
+    counts, _ = np.histogram(np.clip(dG, -30.0, 0.0), bins=edges)
     design.stats["crosstalk"] = {"pairs": len(pairs), "of": total, "rate": rate,
-                                 "dG_kcal": [round(float(x), 2) for x in dG]}
+                                 "histogram_kcal": {"edges": edges.tolist(), "counts": counts.tolist()}}
     what = f"all {total}" if len(pairs) == total else f"sampled {len(pairs)} of {total} (seeded)"
     return [Check("crosstalk_rate", f"{what} ordered long/history pairs with dG(a + b*) < {threshold:g} kcal/mol; "
                                     f"worst {names[pairs[w][0]]}+{names[pairs[w][1]]}* {dG[w]:.2f}",
