@@ -4,9 +4,14 @@ Rows (``Check(check, subject, value, threshold, passed)``):
 
 * ``rule:<name>`` — one summary row per sequence rule (value = violations), then one row per
   violation (at most ``max_rule_rows`` per rule);
-* ``kmer_k`` — advisory: the k of the unique-k-mer rule against ``k_safe`` (``sequences.rules``):
-  two domains may share k-1 consecutive bases, thermodynamically harmless only while k <= k_safe;
-  ``Design.passed`` does not depend on this row;
+  the ``rule:unique_kmer`` summary states the k-mer rule: k adaptive (the smallest k >= 6 whose
+  k-mer load is <= 0.25; IRIS k = 9), shorter shared stretches judged by the thermodynamic rows;
+* ``crosstalk_rate`` — fraction of ordered long/history domain pairs (a, b) with ViennaRNA MFE of
+  ``a + b*`` below ``spurious_min_kcal`` (all pairs up to ``crosstalk_pairs``, else a seeded sample)
+  against ``crosstalk_max_rate``;
+* ``toehold_occlusion`` — per toehold Σ [strand]/Kd over the stray copies of its sequence in the
+  single strands (``sequences.occlusion``), at the system's concentrations: a row per failing
+  toehold and the worst; the sites also go to ``occlusion.csv``;
 * ``strand_mfe`` — each distinct strand's MFE ΔG (kcal/mol) >= ``strand_mfe_min_kcal``. Above
   ``max_strands`` strands a seeded sample (plus the 50 longest) is folded and a summary row says
   "sampled n of N";
@@ -64,6 +69,7 @@ class CheckOptions:
     spurious_flank_nt: int = 20
     spurious_whole_nt: int = 120  # pairs this short (both strands together) are folded whole
     max_rule_rows: int = 50
+    crosstalk_pairs: int = 50_000  # ordered long/history pairs folded for crosstalk_rate (a seeded sample above)
     spurious_scope: str = "free"  # "free": strands that can be single in the tube; "all": every strand
 
     def __post_init__(self) -> None:
@@ -82,13 +88,10 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
     options = CheckOptions() if options is None else options
     rules = design.rules
     rows = rule_rows(design, options)
-    k_safe = design.stats.get("kmer_k_safe")
-    if k_safe is not None:
-        load = design.stats.get("kmer_load", float("nan"))
-        rows.append(Check("kmer_k", f"advisory: k={design.kmer_k} (load {load:.2f}); two domains share at most "
-                                    f"{design.kmer_k - 1} consecutive nt; k_safe={k_safe} at "
-                                    f"{rules.spurious_min_kcal} kcal/mol", design.kmer_k, k_safe,
-                          design.kmer_k <= k_safe))
+    t_x = time.perf_counter()
+    rows += crosstalk_rows(design, backend, options, np.random.default_rng([int(seed), 4]))
+    rows += occlusion_rows(design, backend)
+    t_o = time.perf_counter()
     every = distinct_strands(design)
     strands, strands_sampled, complexes, complexes_sampled = checked_subjects(design, options, seed, every)
     t0 = time.perf_counter()
@@ -103,7 +106,7 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
                           np.random.default_rng([int(seed), 3]))
     t3 = time.perf_counter()
     design.stats.setdefault("timings_s", {}).update(
-        {"strand_mfe_s": t1 - t0, "complex_defect_s": t2 - t1, "spurious_s": t3 - t2})
+        {"crosstalk_occlusion_s": t_o - t_x, "strand_mfe_s": t1 - t0, "complex_defect_s": t2 - t1, "spurious_s": t3 - t2})
     return rows
 
 
@@ -121,9 +124,14 @@ def checked_subjects(design, options: CheckOptions, seed: int, strands: list | N
 
 def rule_rows(design, options: CheckOptions) -> list[Check]:
     rows = []
+    load = design.stats.get("kmer_load")
+    kmer_note = (f"all domains (k = {design.kmer_k} adaptive: the smallest k >= 6 with k-mer load <= 0.25"
+                 + (f", load {load:.2f}" if load is not None else "")
+                 + "; shorter shared stretches are judged by crosstalk_rate, toehold_occlusion, spurious_dG)")
     for name in RULE_NAMES:
         found = [v for v in design.violations if v.rule == name]
-        rows.append(Check(f"rule:{name}", "all domains", float(len(found)), 0.0, not found))
+        rows.append(Check(f"rule:{name}", kmer_note if name == "unique_kmer" else "all domains",
+                          float(len(found)), 0.0, not found))
         for v in found[: options.max_rule_rows]:
             rows.append(Check(f"rule:{name}", f"{v.subject}: {v.detail}", v.excess, 0.0, False))
     return rows
@@ -198,6 +206,59 @@ def complex_defect_rows(design, complexes, backend: ThermoBackend, threshold: fl
         worst = max(r.value for r in rows)
         rows.append(Check("complex_defect", f"sampled {len(complexes)} of {total} gate/fuel/helper complexes "
                                             f"(seeded)", worst, threshold, worst <= threshold))
+    return rows
+
+
+# --- crosstalk and toehold occlusion ------------------------------------------------------------
+
+
+def crosstalk_rows(design, backend: ThermoBackend, options: CheckOptions, rng: np.random.Generator) -> list[Check]:
+    """``crosstalk_rate``: fraction of ordered long/history pairs (a, b), a != b, whose MFE of
+    ``a + b*`` is below ``spurious_min_kcal``; the worst pair is named."""
+    from sequences.codes import revcomp
+
+    names = [n for n, d in design.system.domains.items() if d.kind in ("long", "history")]
+    n = len(names)
+    total = n * (n - 1)
+    if total == 0:
+        return []
+    if total <= options.crosstalk_pairs:
+        pairs = [(a, b) for a in range(n) for b in range(n) if a != b]
+    else:
+        a = rng.integers(n, size=options.crosstalk_pairs)
+        b = (a + rng.integers(1, n, size=options.crosstalk_pairs)) % n
+        pairs = list(zip(a.tolist(), b.tolist()))
+    seqs = design.sequences
+    dG = np.array([backend.mfe([seqs[names[a]], revcomp(seqs[names[b]])])[1] for a, b in pairs])
+    threshold = design.rules.spurious_min_kcal
+    rate = float(np.mean(dG < threshold))
+    w = int(np.argmin(dG))
+    edges = np.arange(-30.0, 1.0, 1.0)
+    counts, _ = np.histogram(np.clip(dG, -30.0, 0.0), bins=edges)
+    design.stats["crosstalk"] = {"pairs": len(pairs), "of": total, "rate": rate,
+                                 "histogram_kcal": {"edges": edges.tolist(), "counts": counts.tolist()}}
+    what = f"all {total}" if len(pairs) == total else f"sampled {len(pairs)} of {total} (seeded)"
+    return [Check("crosstalk_rate", f"{what} ordered long/history pairs with dG(a + b*) < {threshold:g} kcal/mol; "
+                                    f"worst {names[pairs[w][0]]}+{names[pairs[w][1]]}* {dG[w]:.2f}",
+                  round(rate, 4), design.rules.crosstalk_max_rate, rate <= design.rules.crosstalk_max_rate)]
+
+
+def occlusion_rows(design, backend: ThermoBackend) -> list[Check]:
+    """``toehold_occlusion``: Σ [strand]/Kd per toehold (stray copies of its sequence in single
+    strands); one row per failing toehold and the worst. Stores the sites in ``design.occlusion``."""
+    from sequences.occlusion import OcclusionModel, occupancy
+
+    design.occlusion = OcclusionModel(backend).sites(design.system, design.sequences)
+    toeholds = [d.name for d in design.system.domains.values() if d.kind == "toehold"]
+    occ = occupancy(design.occlusion, toeholds)
+    if not occ:
+        return []
+    limit = design.rules.occlusion_max
+    rows = [Check("toehold_occlusion", t, round(v, 5), limit, False)
+            for t, v in sorted(occ.items(), key=lambda kv: -kv[1]) if v > limit]
+    t, v = max(occ.items(), key=lambda kv: kv[1])
+    rows.append(Check("toehold_occlusion", f"worst: {t} ({len(design.occlusion)} stray sites in single strands)",
+                      round(v, 5), limit, v <= limit))
     return rows
 
 

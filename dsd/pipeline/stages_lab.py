@@ -17,7 +17,7 @@ from dsd.pipeline.spec import BuildSpec
 from dsd.pipeline.stages_dna import input_box
 
 
-DESIGN_FILES = ("domains.csv", "strands.csv", "checks.csv", "design.json")
+DESIGN_FILES = ("domains.csv", "strands.csv", "checks.csv", "occlusion.csv", "design.json")
 
 
 def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_hashes: dict[str, str],
@@ -47,7 +47,7 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     result.add_check(f"sequence rules and thermodynamic checks pass ({report['backend']})",
                      ("all pass" if report["passed"] else
                       "failed: " + "; ".join(f"{k}: {n}" for k, n in failures.items()))
-                     + "".join(f"; {k} (advisory), k = {report['kmer_k']}" for k in advisories),
+                     + "".join(f"; {k} (advisory)" for k in advisories),
                      report["passed"])
     log(f"design: {'reused' if reused else 'done'}, {report['domains']} domains, "
         f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(failures)} "

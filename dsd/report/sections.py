@@ -243,7 +243,7 @@ def section_sequences(b: BuildFolder) -> Section:
         head += (f"; backend {e(d.get('backend'))}, design {'passed' if d.get('passed') else 'FAILED'}"
                  + (f" (failures: {e(', '.join(f'{k}: {n}' for k, n in d['failures'].items()))})"
                     if d.get("failures") else ""))
-    head += ". Advisory rows (kmer_k) do not decide the design's pass.</p>"
+    head += ". Advisory rows (crosstalk_rate, toehold_occlusion) do not decide the design's pass.</p>"
     return _section("sequences", head + table(
         ["check", "rows", "pass", "fail", "result", "worst value", "threshold", "worst subject"], rows))
 

@@ -16,12 +16,16 @@ class SearchBudget:
     tries_per_domain: int = 200
     refine_steps: int = 400
     refine_seconds: float = 120.0
+    objective_tries: int = 20  # proposals per domain in the objective search before moving on
+    objective_steps: int = 2500  # proposals per objective (toehold_copy, crosstalk): keeps a design deterministic
+    objective_seconds: float = 90.0  # safety cap per objective (a design that hits it depends on the machine)
 
     def __post_init__(self) -> None:
-        for name in ("repair_rounds", "local_steps", "tries_per_domain", "refine_steps"):
+        for name in ("repair_rounds", "local_steps", "tries_per_domain", "refine_steps", "objective_tries",
+                     "objective_steps"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"SearchBudget.{name} must be an integer >= 0, got {value!r}")
-        for name in ("seconds", "refine_seconds"):
+        for name in ("seconds", "refine_seconds", "objective_seconds"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SearchBudget.{name} must be > 0, got {getattr(self, name)!r}")

@@ -178,14 +178,24 @@ class Drawer:
                 uses[choice] += 1
                 table.set(i, pool.codes[choice])
 
-    def propose(self, i: int, hot: set[int]) -> np.ndarray:
+    def propose(self, i: int, hot: set[int], swap: bool = False) -> np.ndarray:
         """A mutation of domain ``i``: another pool toehold; or 1-2 point changes, at the positions
-        its violations involve (``hot``) when there are any; or (one time in four) a fresh draw."""
+        its violations involve (``hot``) when there are any; or (one time in four) a fresh draw.
+        With ``swap``, most proposals exchange two different bases instead (one of them at a ``hot``
+        position when there are any), which keeps the composition (and so the GC window) of a domain."""
         table, rng = self.table, self.rng
         old = table.get(i)
         if table.kind[i] == TOEHOLD:
             pool = self.pool_of(i)
             return pool.codes[int(rng.integers(len(pool.codes)))].copy()
+        if swap and rng.random() < (0.8 if hot else 0.5):
+            new = old.copy()
+            a = int(rng.choice(sorted(hot))) if hot else int(rng.integers(len(new)))
+            others = np.flatnonzero(new != new[a])
+            if len(others):
+                b = int(others[int(rng.integers(len(others)))])
+                new[a], new[b] = new[b], new[a]
+            return new
         if rng.random() < 0.75:
             new = old.copy()
             letters = np.array([BASES.index(b) for b in self.alphabets[i]], dtype=np.uint8)

@@ -19,7 +19,13 @@ system, rules and backend give the same sequences):
    ``tries_per_domain`` proposals is set aside until a neighbour changes. Penalties are updated
    incrementally (a dict k-mer index, the junctions that touch the domain): a step costs
    O(domain length).
-4. *Thermodynamic checks and refinement* (``sequences.checks``, ``sequences.refine``): fold every
+4. *Objectives*, each in turn, for ``SearchBudget.objective_steps`` proposals, accepted only if
+   no rule penalty (nor an earlier objective) of the mutated domain rises: ``toehold_copy`` (no
+   stray copy of a toehold's sequence in a single strand, ``sequences.rules.occlusion``), then
+   ``crosstalk`` (pairwise duplex ΔG of long/history domains against the others' complements, a
+   vectorised nearest-neighbour estimate, ``sequences.rules.crosstalk``). Mutations mostly swap
+   two bases, which keeps the GC window. Systems above :data:`OBJECTIVE_MAX` skip an objective.
+5. *Thermodynamic checks and refinement* (``sequences.checks``, ``sequences.refine``): fold every
    strand (MFE), every gate/fuel/helper complex (ensemble defect; big complexes split at nicks)
    and the strand pairs not designed to bind; if a strand or complex fails, mutate its most
    defective domains while every sequence rule keeps holding, then check again.
@@ -28,8 +34,11 @@ The search stops when every rule holds or the budget ends; ``Design.violations``
 still fails (rule, subject, detail, excess) and ``Design.failures()`` counts it per rule and check.
 
 Measured (2-core machine, ViennaRNA 2.8, one process): IRIS (263 domains, 229 strands, 15,030 nt)
-designs in 0.3 s; checking everything takes ~8 s, ~20 s in all with a refinement and a second
-check. mnist14 with fan-out 8 (197,251 domains, 11.1 Mnt): design ~42 s, sampled checks ~50 s,
+meets the rules in 0.3 s and spends ~25 s on the objectives; the checks (crosstalk of all 41,006
+ordered long pairs included) take ~12 s, ~70 s in all with a refinement and a second check.
+The GC window stays 30-60 %: at exactly 5 C per 15 nt (the window that gives ~9 % crosstalk for
+free random domains) the run rules force a C every fourth base, the domains look alike and the
+measured crosstalk doubled against shuffled domains (0.19 vs 0.10), with run-rule violations. mnist14 with fan-out 8 (197,251 domains, 11.1 Mnt): design ~42 s, sampled checks ~50 s,
 ~2.5 min in all with refinement and re-check, 1.2 GB peak memory.
 """
 
@@ -48,9 +57,12 @@ from sequences.codes import BASES, THREE_LETTER, decode, encode
 from sequences.design.budget import SearchBudget
 from sequences.design.drawing import Drawer, ToeholdPool, make_toehold_pool, sample_domains, toehold_dG
 from sequences.design.result import Design
+from sequences.crosstalk import NNModel
+from sequences.occlusion import free_strands
 from sequences.refine import refine
 from sequences.rules import (
     KIND_CODE,
+    Crosstalk,
     TOEHOLD,
     DomainTable,
     GCWindow,
@@ -60,6 +72,7 @@ from sequences.rules import (
     SequenceRules,
     ThreeLetterCode,
     ToeholdEnergy,
+    ToeholdCopies,
     ToeholdReuse,
     UniqueKmers,
     admissible_kmers,
@@ -87,8 +100,32 @@ def build_rules(rules: SequenceRules, pools: dict[tuple[int, str], ToeholdPool],
     ]
 
 
+#: Above this many single strands (toehold_copy) or long/history domains (crosstalk, an n x n
+#: matrix) an objective is left out and only the checks measure it (mnist14 scale).
+OBJECTIVE_MAX = 3000
+
+
+def objective_rules(rules: SequenceRules, backend: ThermoBackend, system: DomainSystem) -> list[Rule]:
+    """The objectives of the search: no stray toehold copy in a single strand (``toehold_copy``) and
+    pairwise ``crosstalk`` of long/history domains (nearest-neighbour estimate at the backend's
+    temperature; off when ``rules.crosstalk_cutoff_kcal`` is None)."""
+    free = free_strands(system)
+    out: list[Rule] = [ToeholdCopies(free)] if len(free) <= OBJECTIVE_MAX else []
+    n_long = sum(d.kind in ("long", "history") for d in system.domains.values())
+    if rules.crosstalk_cutoff_kcal is not None and n_long <= OBJECTIVE_MAX:
+        out.append(Crosstalk(NNModel.from_vienna(backend.conditions.temperature_C), rules.crosstalk_cutoff_kcal))
+    return out
+
+
 def _total(rule_set: list[Rule], table: DomainTable) -> np.ndarray:
-    return sum(r.penalties(table) for r in rule_set)
+    return sum((r.penalties(table) for r in rule_set), np.zeros(len(table)))
+
+
+def _penalty(rule_set: list[Rule], objectives: list[Rule], table: DomainTable, i: int,
+             codes: np.ndarray) -> tuple[float, float]:
+    """(rule penalty, objective cost) of domain ``i`` with ``codes``."""
+    return (sum(r.domain_penalty(table, i, codes) for r in rule_set),
+            sum(r.domain_penalty(table, i, codes) for r in objectives))
 
 
 def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, seed: int = 0,
@@ -193,57 +230,30 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         redrawn += n_blamed
     timings["repair_s"] = time.perf_counter() - t0
 
-    # 3. local search on what is left
+    # 3. local search on what is left (rules first), then on the objectives (crosstalk) while every
+    # rule keeps holding
     t0 = time.perf_counter()
-    pen = _total(rule_set, table)
-    mutable = ~table.fixed
-    steps = accepted = 0
-    if (pen[mutable] > 0).any():
-        for r in rule_set:
-            r.start_incremental(table)
-        fails = np.zeros(len(table), dtype=np.int64)
-        # ties: long/history domains before toeholds (toeholds have few alternatives), then index
-        tie = np.where(table.kind == TOEHOLD, 0.5, 0.0)
-        while steps < budget.local_steps and time.perf_counter() < deadline:
-            score = np.where(mutable & (fails < budget.tries_per_domain) & (pen > 0), pen - 1e-3 * tie, -np.inf)
-            i = int(np.argmax(score))
-            if not np.isfinite(score[i]):
-                break
-            steps += 1
-            old = table.get(i).copy()
-            new = drawer.propose(i, set().union(*(r.hot_positions(table, i) for r in rule_set)))
-            if np.array_equal(new, old):
-                fails[i] += 1
-                continue
-            before = sum(r.domain_penalty(table, i, old) for r in rule_set)
-            after = sum(r.domain_penalty(table, i, new) for r in rule_set)
-            if after >= before:
-                fails[i] += 1
-                continue
-            accepted += 1
-            touched: set[int] = set()
-            for r in rule_set:
-                touched |= r.neighbours(table, i, old, new)
-            table.set(i, new)
-            for r in rule_set:
-                r.update(table, i, old, new)
-            for r in rule_set:
-                touched |= r.neighbours(table, i, old, new)
-            touched.add(i)
-            for j in touched:
-                pen[j] = sum(r.domain_penalty(table, j, table.get(j)) for r in rule_set)
-                fails[j] = 0 if j != i else fails[j]
+    objectives = objective_rules(rules, backend, system)
+    for r in objectives:
+        r.bind(table)
+    steps, accepted = _local_search(table, rule_set, [], drawer, budget, deadline)
     timings["local_search_s"] = time.perf_counter() - t0
+    obj_steps = obj_accepted = 0
+    for n_obj, objective in enumerate(objectives):  # each in turn; those before it act as rules
+        t0 = time.perf_counter()
+        obj_deadline = min(deadline, time.perf_counter() + budget.objective_seconds)
+        n, a = _local_search(table, rule_set, [objective], drawer, budget, obj_deadline, keep=objectives[:n_obj],
+                             max_steps=budget.objective_steps)
+        obj_steps, obj_accepted = obj_steps + n, obj_accepted + a
+        timings[f"objective_{objective.name}_s"] = time.perf_counter() - t0
 
     violations = [v for r in rule_set for v in r.violations(table)]
-    safe_k = kmer_k_safe(backend, rules, rng=np.random.default_rng(12345))
     participating = [int(n) for n in table.length]
     stats = {
         "domains": len(table),
         "domain_nt": int(table.length.sum()),
         "strands": len(table.strands),
         "kmer_k": k,
-        "kmer_k_safe": safe_k,
         "kmer_load": kmer_demand(participating, k) / space,
         "kmer_space": space,
         "toehold_pools": {f"{length}nt_{alphabet}": {"sequences": len(p.codes), "candidates": p.candidates,
@@ -254,11 +264,14 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         "redrawn": redrawn,
         "local_steps": steps,
         "local_accepted": accepted,
+        "objective_steps": obj_steps,
+        "objective_accepted": obj_accepted,
         "budget_exhausted": bool(violations) and (steps >= budget.local_steps or time.perf_counter() >= deadline),
         "violations_by_rule": dict(Counter(v.rule for v in violations)),
         "timings_s": timings,
     }
     design = Design(system, rules, int(seed), backend.name, table.sequences(), k, violations, [], stats)
+    design.toehold_dG = {table.names[i]: rule_set[3].dG(table.sequence(i)) for i in toe_ids.tolist()}
     timings["design_s"] = time.perf_counter() - t_start
     if checks is not False:
         t0 = time.perf_counter()
@@ -280,6 +293,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
             timings["refine_s"] = time.perf_counter() - t0
             if stats["refine"]["accepted"]:
                 design.sequences = table.sequences()
+                design.toehold_dG = {table.names[i]: rule_set[3].dG(table.sequence(i)) for i in toe_ids.tolist()}
                 design.violations = [v for r in rule_set for v in r.violations(table)]
                 stats["violations_by_rule"] = dict(Counter(v.rule for v in design.violations))
                 t0 = time.perf_counter()
@@ -287,6 +301,67 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                 timings["checks_after_refine_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - t_start
     return design
+
+
+def _local_search(table: DomainTable, rule_set: list[Rule], objectives: list[Rule], drawer: Drawer,
+                  budget: SearchBudget, deadline: float, keep: list[Rule] = (),
+                  max_steps: int | None = None) -> tuple[int, int]:
+    """Mutate the worst mutable domain and keep improvements: with no objectives, lower the rule
+    penalties; with objectives, lower their cost while neither the mutated domain's rule penalty
+    nor its cost in the objectives ``keep`` (optimised before) rises. Returns (steps, accepted)."""
+    keep = list(keep)
+    everything = rule_set + keep + objectives
+    hard = _total(rule_set, table)
+    soft = _total(objectives, table)
+    mutable = ~table.fixed
+    use = soft if objectives else hard
+    steps = accepted = 0
+    if not (use[mutable] > 0).any():
+        return steps, accepted
+    for r in everything:
+        r.start_incremental(table)
+    fails = np.zeros(len(table), dtype=np.int64)
+    # ties: long/history domains before toeholds (toeholds have few alternatives), then index
+    tie = np.where(table.kind == TOEHOLD, 0.5, 0.0)
+    max_steps = budget.local_steps if max_steps is None else max_steps
+    while steps < max_steps and time.perf_counter() < deadline:
+        use = soft if objectives else hard
+        tries = budget.tries_per_domain if not objectives else budget.objective_tries
+        score = np.where(mutable & (fails < tries) & (use > 0), use - 1e-3 * tie, -np.inf)
+        i = int(np.argmax(score))
+        if not np.isfinite(score[i]):
+            break
+        steps += 1
+        old = table.get(i).copy()
+        hot = set().union(*(r.hot_positions(table, i) for r in everything))
+        new = drawer.propose(i, hot, swap=bool(objectives))
+        if np.array_equal(new, old):
+            fails[i] += 1
+            continue
+        h0, s0 = _penalty(rule_set, objectives, table, i, old)
+        h1, s1 = _penalty(rule_set, objectives, table, i, new)
+        if not objectives:
+            better = h1 < h0
+        else:
+            better = h1 <= h0 and s1 < s0 - 1e-9 and (not keep or _penalty(keep, [], table, i, new)[0]
+                                                       <= _penalty(keep, [], table, i, old)[0])
+        if not better:
+            fails[i] += 1
+            continue
+        accepted += 1
+        touched: set[int] = set()
+        for r in everything:
+            touched |= r.neighbours(table, i, old, new)
+        table.set(i, new)
+        for r in everything:
+            r.update(table, i, old, new)
+        for r in everything:
+            touched |= r.neighbours(table, i, old, new)
+        touched.add(i)
+        for j in touched:
+            hard[j], soft[j] = _penalty(rule_set, objectives, table, j, table.get(j))
+            fails[j] = 0 if j != i else fails[j]
+    return steps, accepted
 
 
 def kmer_k_safe(backend: ThermoBackend, rules: SequenceRules, rng: np.random.Generator, samples: int = 24) -> int:

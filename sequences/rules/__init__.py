@@ -25,6 +25,9 @@ The rules (defaults from DESIGN §5, all overridable through :class:`SequenceRul
                    i.e. 1 (all distinct) whenever the pool of admissible toeholds is large enough
 ``unique_kmer``    no k-mer shared by two different domains, or by a domain and another domain's
                    complement, found with a k-mer index (code -> owners) in O(total length)
+(objective)        ``toehold_copy``: no single strand (one-strand complex, or a strand of top-strand domains only)
+                   holds a toehold's sequence away from that toehold's own copy, junctions included
+                   (toehold occlusion, ``sequences.occlusion``)
 =================  ==================================================================================
 
 The package, one job per module (this module re-exports their public names, and the 2-bit code
@@ -35,7 +38,15 @@ helpers of ``sequences.codes``, so ``from sequences.rules import ...`` keeps wor
 * ``base`` — :class:`DomainTable`, :class:`Rule`, :class:`Violation`, the domain-kind codes;
 * ``composition`` — ``three_letter``, ``max_run``, ``gc_window``, ``junction_run``;
 * ``toeholds`` — ``toehold_dG``, ``toehold_reuse``;
-* ``kmers`` — ``unique_kmer`` and the choice of its k (:func:`choose_kmer_k`).
+* ``kmers`` — ``unique_kmer`` and the choice of its k (:func:`choose_kmer_k`);
+* ``occlusion`` — the ``toehold_copy`` objective;
+* ``crosstalk`` — the ``crosstalk`` objective (pairwise duplex ΔG of long/history domains against
+  the others' complements), lowered by the search once the rules hold.
+
+The k-mer rule: k is adaptive, the smallest k >= 6 whose k-mer load (k-mers held / admissible
+k-mers) is <= 0.25 (IRIS: k = 9); a shared stretch shorter than k is then judged by the
+thermodynamic checks (crosstalk rate, toehold occlusion, the exhaustive spurious screen,
+``sequences.checks``), not by a k-mer bound.
 """
 
 from dsd.domains import KINDS
@@ -54,6 +65,8 @@ from sequences.codes import (
 )
 from sequences.rules.base import HISTORY, KIND_CODE, LONG, TOEHOLD, DomainTable, Rule, Violation
 from sequences.rules.composition import GCWindow, JunctionRun, MaxRun, ThreeLetterCode
+from sequences.rules.crosstalk import Crosstalk
+from sequences.rules.occlusion import ToeholdCopies
 from sequences.rules.constraints import SequenceRules, gc_count_window, validate_system
 from sequences.rules.kmers import UniqueKmers, admissible_kmers, choose_kmer_k, kmer_demand
 from sequences.rules.toeholds import ToeholdEnergy, ToeholdReuse, toehold_groups
@@ -63,7 +76,7 @@ RULE_NAMES = ("three_letter", "max_run", "gc_window", "toehold_dG", "toehold_reu
 
 __all__ = [
     "BASES", "HISTORY", "KINDS", "KIND_CODE", "LONG", "RULE_NAMES", "THREE_LETTER", "TOEHOLD",
-    "DomainTable", "GCWindow", "JunctionRun", "MaxRun", "Rule", "SequenceRules", "ThreeLetterCode",
+    "Crosstalk", "DomainTable", "ToeholdCopies", "GCWindow", "JunctionRun", "MaxRun", "Rule", "SequenceRules", "ThreeLetterCode",
     "ToeholdEnergy", "ToeholdReuse", "UniqueKmers", "Violation",
     "admissible_kmers", "choose_kmer_k", "decode", "encode", "gc_count_window", "kmer_codes", "kmer_demand",
     "kmer_string", "local_ok", "revcomp", "revcomp_codes", "run_starts", "toehold_groups", "validate_system",

@@ -110,6 +110,8 @@ class Rule:
 
     name = "rule"
     unit = ""
+    #: An objective (e.g. ``crosstalk``) is lowered once the rules hold and never traded for a rule.
+    objective = False
 
     def bind(self, table: DomainTable) -> None:
         """Precompute whatever depends only on the system (called once per design)."""

@@ -45,6 +45,14 @@ class SequenceRules:
         Every gate/fuel/helper complex's normalised ensemble defect must be at most this.
     spurious_min_kcal : float
         Every pair of strands not designed to bind must have an association ΔG at least this.
+    crosstalk_cutoff_kcal : float or None
+        The search lowers Σ max(0, cutoff - ΔG) over ordered pairs of long/history domains (one bound
+        to the other's complement; nearest-neighbour estimate, ``sequences.crosstalk``); None: off.
+    crosstalk_max_rate : float
+        Largest accepted fraction of ordered long/history pairs with ΔG(a + b*) below
+        ``spurious_min_kcal`` (ViennaRNA MFE; the ``crosstalk_rate`` check).
+    occlusion_max : float
+        Largest accepted toehold occupancy ratio Σ [strand] / Kd (``sequences.occlusion``).
     fixed : mapping of str to str
         Domain name -> sequence (5'->3', ACGT) kept as given; the design reports its violations.
     """
@@ -63,6 +71,9 @@ class SequenceRules:
     strand_mfe_min_kcal: float = -2.0
     complex_defect_max: float = 0.05
     spurious_min_kcal: float = -8.0
+    crosstalk_cutoff_kcal: float | None = -7.0
+    crosstalk_max_rate: float = 0.10
+    occlusion_max: float = 0.05
     fixed: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -100,6 +111,10 @@ class SequenceRules:
         number("strand_mfe_min_kcal")
         number("complex_defect_max", 0.0, 1.0)
         number("spurious_min_kcal")
+        if self.crosstalk_cutoff_kcal is not None:
+            number("crosstalk_cutoff_kcal")
+        number("crosstalk_max_rate", 0.0, 1.0)
+        number("occlusion_max", 0.0)
         for name in ("three_letter_kinds", "gc_kinds"):
             kinds = getattr(self, name)
             if isinstance(kinds, str) or not all(k in KINDS for k in kinds):

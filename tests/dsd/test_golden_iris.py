@@ -8,6 +8,10 @@ new sequence rules) updates the hashes in the same commit and says why in its me
 Updated on branch ``rates``: backward strands in 10x excess of their gate (dsd.sizing helper_excess)
 change the helper concentrations in strands.csv and the mixing table in protocol.md; order.csv
 and domains.csv (what is ordered, the sequences) are unchanged.
+
+Updated on branch ``seqdesign`` (issue 11): the search lowers toehold copies in single strands and
+pairwise crosstalk after the rules hold, so the sequences change (order.csv, strands.csv,
+domains.csv), and domains.csv gains the gc and dG_kcal columns; protocol.md is unchanged.
 """
 
 import hashlib
@@ -20,9 +24,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_SHA256 = {
-    "order.csv": "d0f2890ac0903a456b46045538580f7986d05f43c7c6df1ed588e842132b2285",
-    "strands.csv": "e07f664a4c0d34a2c012c720e531a1279f24eb9e0a1d8be79bce8d80882bd71d",
-    "domains.csv": "56463c6d2ea833b0949285ee0344aa861079146945f47390ea70c4df8cbc5846",
+    "order.csv": "4861bbd93561fabb5233e4cdaa6dfd39d761f7ea6b3e53e4c304525ce6d62260",
+    "strands.csv": "c91e5baf9be749e34cad3744a61168a4f3db027ba681637446e5a08be4fa0c68",
+    "domains.csv": "35427e4fb769883242d2de04d5a0368fc60b45ab642854f6219d7fdc783bcd82",
     "protocol.md": "fa489d1a5b72539f420a9782ff127dc89598ef5b9bd1f56e2c3bf3c297e2e87d",
 }
 

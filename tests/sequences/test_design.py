@@ -176,14 +176,26 @@ def _distinct(design):
 # --- files ---------------------------------------------------------------------------------------------
 
 
-def test_write_design_writes_the_three_tables_atomically(design, tmp_path):
+def test_write_design_writes_the_four_tables_atomically(design, tmp_path):
     paths = write_design(design, tmp_path / "build")
-    assert sorted(p.name for p in paths.values()) == ["checks.csv", "domains.csv", "strands.csv"]
+    assert sorted(p.name for p in paths.values()) == ["checks.csv", "domains.csv", "occlusion.csv", "strands.csv"]
     assert not [f for f in os.listdir(tmp_path / "build") if f.endswith(".tmp")]
     with open(paths["domains.csv"]) as fh:
         domains = list(csv.DictReader(fh))
-    assert list(domains[0]) == ["name", "kind", "length", "sequence"]
+    assert list(domains[0]) == ["name", "kind", "length", "sequence", "gc", "dG_kcal"]
     assert {r["name"]: r["sequence"] for r in domains} == design.sequences
+    for r in domains:
+        assert float(r["gc"]) == pytest.approx(sum(b in "GC" for b in r["sequence"]) / len(r["sequence"]), abs=1e-3)
+        assert (r["dG_kcal"] != "") == (r["kind"] == "toehold")
+        if r["kind"] == "toehold":  # the toehold + complement duplex, independently folded
+            RNA = pytest.importorskip("RNA")
+            RNA.params_load_DNA_Mathews2004()
+            md = RNA.md()
+            md.temperature, md.salt, md.dangles, md.noGU = 25.0, 1.0, 2, 1
+            dG = RNA.fold_compound(f"{r['sequence']}&{revcomp(r['sequence'])}", md).mfe()[1]
+            assert float(r["dG_kcal"]) == pytest.approx(dG, abs=0.01)
+    with open(paths["occlusion.csv"]) as fh:
+        assert fh.readline().strip() == "site,toehold,strand,Kd_M"
     assert all(int(r["length"]) == len(r["sequence"]) for r in domains)
     with open(paths["strands.csv"]) as fh:
         strands = list(csv.DictReader(fh))
@@ -201,4 +213,4 @@ def test_write_design_writes_the_three_tables_atomically(design, tmp_path):
     assert {r["pass"] for r in checks} <= {"true", "false"}
     # a second write replaces the files in place
     write_design(design, tmp_path / "build")
-    assert len(os.listdir(tmp_path / "build")) == 3
+    assert len(os.listdir(tmp_path / "build")) == 4
