@@ -50,7 +50,11 @@ def reaction_order(crn: CRN, stoich: Stoichiometry | None = None) -> list[int]:
     >>> reaction_order(parse_crn("B -> C\\nA -> B\\nX -> Y"))
     [1, 0, 2]
     """
-    starts, successors_of = reaction_graph(crn, stoich)
+    return topological_order(*reaction_graph(crn, stoich))
+
+
+def topological_order(starts: np.ndarray, successors_of: np.ndarray) -> list[int]:
+    """:func:`reaction_order` of the graph :func:`reaction_graph` returns."""
     n = len(starts) - 1
     indegree = np.bincount(successors_of, minlength=n)
     ready = [int(i) for i in np.flatnonzero(indegree == 0)]

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crn.feedforward import NotFeedForward, reaction_order
+from crn.feedforward import NotFeedForward
 from crn.model import CRN, Signal
 from crn.simulate_bdf import IntegrationError
-from crn.simulate_ff import integrate_feedforward
+from crn.simulate_ff import FeedForwardKinetics, integrate_feedforward
 from crn.simulate_scipy import MassAction, elimination_order, integrate_scipy
 
 __all__ = ["MassAction", "SimulationError", "SimulationResult", "elimination_order", "encode_inputs",
@@ -140,8 +140,6 @@ def simulate(
         raise ValueError(f"initial has {n_s} species, the CRN has {len(crn.species)}")
     if engine not in ("auto", "feedforward", "scipy"):
         raise ValueError(f"engine must be auto, feedforward or scipy, got {engine!r}")
-    if engine == "feedforward":
-        reaction_order(crn)  # raises NotFeedForward with the reason
     workers = max(1, min(int(workers or 1), E))
     if t_eval is None:
         t_eval = np.linspace(0.0, float(t_end), int(n_points))
@@ -183,19 +181,19 @@ def _merge(parts: list[SimulationResult], seconds: float) -> SimulationResult:
 def _simulate_serial(crn: CRN, c0: np.ndarray, start: float, *, t_end, t_eval, rates, method, engine, rtol, atol,
                      keep_trajectories) -> SimulationResult:
     E, n_s = c0.shape
-    feedforward = engine == "feedforward"
-    if engine == "auto" and method == "BDF":
+    kinetics = None
+    if engine == "feedforward" or (engine == "auto" and method == "BDF"):
         try:
-            reaction_order(crn)
-            feedforward = True
+            kinetics = FeedForwardKinetics(crn, rates)
         except NotFeedForward:
-            pass
-    if feedforward:
+            if engine == "feedforward":
+                raise
+    if kinetics is not None:
         # only the species the outputs read are interpolated, unless the trajectories are kept
         columns = np.arange(n_s) if keep_trajectories else np.array(
             sorted({crn.species.index(s) for sig in crn.outputs for s in sig.species}), dtype=np.int64)
         try:
-            raw = integrate_feedforward(crn, c0, t_eval, rates=rates, rtol=rtol, atol=atol, columns=columns)
+            raw = integrate_feedforward(kinetics, c0, t_eval, rtol=rtol, atol=atol, columns=columns)
         except IntegrationError as exc:
             raise SimulationError(f"the integrator failed: {exc}") from None
         t = t_eval

@@ -26,8 +26,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from crn.feedforward import reaction_graph, reaction_order
+from crn.feedforward import reaction_graph, topological_order
 from crn.model import CRN
+from crn.simulate_bdf import weighted_sum
 from crn.stoichiometry import stoichiometry
 
 
@@ -41,8 +42,8 @@ class FeedForwardKinetics:
 
     def __init__(self, crn: CRN, rates: np.ndarray | None = None) -> None:
         st = stoichiometry(crn)
-        topological = np.array(reaction_order(crn, st), np.int64)
         starts, successors = reaction_graph(crn, st)
+        topological = np.array(topological_order(starts, successors), np.int64)
         n_all, n_all_r = st.n_species, st.n_reactions
         k_all = np.array([r.rate for r in crn.reactions], float) if rates is None else np.asarray(rates, float)
         if k_all.shape != (n_all_r,):
@@ -157,7 +158,7 @@ class FeedForwardSystem:
         if t != self._t:
             self._t = t
             if self._grouped:
-                self._P = np.tensordot(_extent(self._groups, t), self._U, axes=1) if len(self._groups) else 0.0
+                self._P = weighted_sum(_extent(self._groups, t)[None], self._U)[0] if len(self._groups) else 0.0
             else:
                 self._P = self.k.N_decay @ (self._flux0 * _extent(self._K, t)[:, None])
         return self._P
@@ -169,7 +170,7 @@ class FeedForwardSystem:
             if not len(self._groups):
                 return np.zeros((len(t), len(rows), E))
             ext = np.stack([_extent(self._groups, ti) for ti in t])  # (T, groups)
-            return np.tensordot(ext, self._U[:, rows], axes=1)
+            return weighted_sum(ext, self._U[:, rows])
         ext = np.stack([_extent(self._K, ti) for ti in t], axis=1)  # (n_decay, T)
         flux = (self._flux0[:, None, :] * ext[:, :, None]).reshape(len(self._K), -1)
         return np.asarray(self.k.N_decay[rows] @ flux).reshape(len(rows), len(t), E).transpose(1, 0, 2)
@@ -229,9 +230,10 @@ BATCH_WORK = 200_000
 batching pays; above it, each example's own step sizes do."""
 
 
-def integrate_feedforward(crn: CRN, c0: np.ndarray, t_eval: np.ndarray, *, rates: np.ndarray | None,
-                          rtol: float, atol: float, columns: np.ndarray, batch_work: int = BATCH_WORK) -> dict:
-    """Integrate every example of ``c0`` (n_examples, n_species in ``crn.species`` order).
+def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval: np.ndarray, *, rtol: float,
+                          atol: float, columns: np.ndarray, batch_work: int = BATCH_WORK) -> dict:
+    """Integrate every example of ``c0`` (n_examples, n_species in ``crn.species`` order) with
+    the kinetics of the CRN.
 
     Returns ``traj`` (n_examples, len(t_eval), len(columns)), the concentrations of the species
     ``columns`` (indices into ``crn.species``) at ``t_eval``; ``final`` (n_examples, n_species);
@@ -239,19 +241,18 @@ def integrate_feedforward(crn: CRN, c0: np.ndarray, t_eval: np.ndarray, *, rates
     """
     from crn.simulate_bdf import integrate
 
-    kinetics = FeedForwardKinetics(crn, rates)
-    E = c0.shape[0]
+    E, n_all = c0.shape
     t_eval = np.asarray(t_eval, float)
     columns = np.asarray(columns, np.int64)
-    where_ode = np.full(len(crn.species), -1, np.int64)
+    where_ode = np.full(n_all, -1, np.int64)
     where_ode[kinetics.ode_species] = np.arange(kinetics.n)
-    where_src = np.full(len(crn.species), -1, np.int64)
+    where_src = np.full(n_all, -1, np.int64)
     where_src[kinetics.sources] = np.arange(len(kinetics.sources))
     ode_cols = np.flatnonzero(where_ode[columns] >= 0)
     src_cols = np.flatnonzero(where_src[columns] >= 0)
     rows = where_ode[columns[ode_cols]]
     traj = np.empty((E, len(t_eval), len(columns)))
-    final = np.empty((E, len(crn.species)))
+    final = np.empty((E, n_all))
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0, "min_value": float(c0.min()) if c0.size else 0.0}
     size = int(max(1, min(E, batch_work // max(kinetics.work, 1))))
     decayed = np.exp(-kinetics.source_rate * t_eval[-1])

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.integrate import BDF, solve_ivp
-from scipy.sparse.linalg import splu
 
 from crn.feedforward import NotFeedForward, reaction_order
 from crn.model import CRN
@@ -43,21 +41,27 @@ def elimination_order(crn: CRN) -> tuple[list[str], bool]:
     return list(seen), True
 
 
-class _NaturalOrderBDF(BDF):
+def _natural_order_bdf():
     """scipy's BDF, factorising the Newton matrix in the given (elimination) order.
 
     The state is already in :func:`elimination_order`, so SuperLU keeps it (``NATURAL``) and pivots
     on the diagonal, which is >= 1 for mass-action kinetics (a species' own consumption only
-    lowers J_ii)."""
+    lowers J_ii). Built on first use: importing ``scipy.integrate`` costs a good part of a
+    second, which the feed-forward path never pays."""
+    from scipy.integrate import BDF
+    from scipy.sparse.linalg import splu
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if sp.issparse(self.J):
-            def lu(A):
-                self.nlu += 1
-                return splu(A.tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
+    class NaturalOrderBDF(BDF):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if sp.issparse(self.J):
+                def lu(A):
+                    self.nlu += 1
+                    return splu(A.tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
 
-            self.lu = lu
+                self.lu = lu
+
+    return NaturalOrderBDF
 
 
 class MassAction:
@@ -171,7 +175,9 @@ def integrate_scipy(crn: CRN, c0: np.ndarray, t_eval: np.ndarray, *, rates: np.n
     where = {s: i for i, s in enumerate(crn.species)}
     perm = np.array([where[s] for s in kinetics.species], dtype=np.int64)
     rhs, jac = kinetics.system(E)
-    solver = _NaturalOrderBDF if (method == "BDF" and kinetics.triangular) else method
+    from scipy.integrate import solve_ivp
+
+    solver = _natural_order_bdf() if (method == "BDF" and kinetics.triangular) else method
     sol = solve_ivp(
         rhs, (0.0, float(t_eval[-1])), c0[:, perm].ravel(), method=solver, t_eval=t_eval, rtol=rtol, atol=atol,
         jac=jac if method in ("BDF", "Radau", "LSODA") else None,
