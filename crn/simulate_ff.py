@@ -5,9 +5,10 @@ at most one reaction and the reactions form no cycle. Two things follow.
 
 *Exact input decay.* A *source* species, one that no reaction produces and that only first-order
 reactions ``S -> ...`` (rate ``k``) consume, decays as ``S(t) = S(0) e^{-K t}`` (``K`` the sum of
-its reactions' rates) whatever the rest does. It leaves the ODE: its reactions become a forcing
-term ``sum_r N[:, r] k_r S(0) e^{-K t}``. In a compiled network these are the input species and
-their fan-out reactions. Every other species stays in the ODE.
+its reactions' rates) whatever the rest does. It leaves the ODE, and so do its reactions: what
+they have delivered by ``t`` is known exactly, ``P(t) = sum_r N[:, r] k_r S(0) (1 - e^{-K t}) /
+K``, and the state is ``c - P(t)`` (:class:`FeedForwardSystem`). In a compiled network these are
+the input species and their fan-out reactions. Every other species stays in the ODE.
 
 *A Newton solve with no factorisation.* The Jacobian is ``J = N G`` with ``G[r, s] = dv_r/dc_s``,
 non-zero only where ``s`` is a reactant of ``r``. ``(I - c J) x = b`` is ``x = b + c N w`` with
@@ -108,11 +109,6 @@ class FeedForwardKinetics:
         self.decay_rate = k_all[decay]
         self.source_rate = np.zeros(len(self.sources))
         np.add.at(self.source_rate, self.decay_source, self.decay_rate)
-
-    @property
-    def work(self) -> int:
-        """Non-zeros touched per Newton iteration and example (a cost measure for batching)."""
-        return int(2 * self.N.nnz + 4 * self.n + 4 * self.n_reactions)
 
     def source_values(self, x0: np.ndarray, t: np.ndarray, which: np.ndarray) -> np.ndarray:
         """Exact concentrations ``x0 e^{-K t}`` of the sources ``which``: (len(t), len(which), E)
@@ -224,14 +220,18 @@ def _extent(K: np.ndarray, t: float) -> np.ndarray:
         return np.where(K > 0, -np.expm1(-K * t) / np.where(K > 0, K, 1.0), t)
 
 
-BATCH_WORK = 200_000
-"""Examples are integrated together (sharing time steps) up to this much work per right-hand side
-(:attr:`FeedForwardKinetics.work` times examples): below it, per-step Python overhead dominates and
-batching pays; above it, each example's own step sizes do."""
+BATCH_STATE = 2 ** 19
+"""Examples are integrated together, sharing time steps, up to this many state entries (ODE
+species times examples) per batch. Batching pays at every size measured: one step's Python
+overhead is shared, and each stoichiometry entry is read once for all examples. On 2 cores
+(CPU seconds per example): mnist14 (148 ODE species) 0.035 one by one, 0.002 all 100 together;
+196-512-512-10 (2,068) 0.32 one by one, 0.12 in batches of 12-24 (examples of one network take
+similar steps, so sharing them costs few extra). The cap bounds memory (about 30 arrays of this
+size, 4 MB each)."""
 
 
 def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval: np.ndarray, *, rtol: float,
-                          atol: float, columns: np.ndarray, batch_work: int = BATCH_WORK) -> dict:
+                          atol: float, columns: np.ndarray, batch_state: int | None = None) -> dict:
     """Integrate every example of ``c0`` (n_examples, n_species in ``crn.species`` order) with
     the kinetics of the CRN.
 
@@ -254,7 +254,8 @@ def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval:
     traj = np.empty((E, len(t_eval), len(columns)))
     final = np.empty((E, n_all))
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0, "min_value": float(c0.min()) if c0.size else 0.0}
-    size = int(max(1, min(E, batch_work // max(kinetics.work, 1))))
+    size = int(max(1, min(E, (batch_state or BATCH_STATE) // max(kinetics.n, 1))))
+    size = -(-E // -(-E // size))  # equal chunks: 100 examples, at most 88 per chunk -> 2 x 50
     decayed = np.exp(-kinetics.source_rate * t_eval[-1])
     for lo in range(0, E, size):
         part = c0[lo : lo + size]
