@@ -120,9 +120,9 @@ def simulate(
         ``scipy.integrate.solve_ivp`` (:mod:`crn.simulate_scipy`); ``feedforward`` or ``scipy``
         force one (``feedforward`` raises :class:`crn.feedforward.NotFeedForward` on other CRNs).
     workers : processes to split the examples over (default 1). Each process solves its share
-        as one batch. Measured on 2 cores (mnist14, 100 examples): 10.5 s serial vs 9.4 s with 2
-        workers when BLAS runs single-threaded, but 25 s with 2 workers when each process's BLAS
-        spawns its own threads, so more than 1 only pays with ``OPENBLAS_NUM_THREADS=1``.
+        (batched as above). Measured with the scipy path on 2 cores (mnist14, 100 examples):
+        10.5 s serial vs 9.4 s with 2 workers when BLAS runs single-threaded, but 25 s when each
+        process's BLAS spawns its own threads. The feed-forward path calls no BLAS in its steps.
 
     Examples
     --------

@@ -136,6 +136,9 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
     newton = _Newton(max(10 * np.finfo(float).eps / rtol, min(0.03, rtol ** 0.5)))
 
     t = 0.0
+    if t_end <= 0.0:
+        out[:] = y0[rows]
+        return Solution(t=t_eval, y=out, final=y0.copy(), min_value=min_value, nfev=0, nlu=0, steps=0)
     f0 = system.rhs(t, y0)
     nfev += 1
     h = _initial_step(system, y0, f0, t_end, rtol, atol)
@@ -188,7 +191,7 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
         D[order + 1] = d
         for j in range(order, -1, -1):
             D[j] += D[j + 1]
-        min_value = min(min_value, float(current.min()))
+        min_value = min(min_value, float(current.min(initial=np.inf)))
         stop = int(np.searchsorted(t_eval, t, side="right"))
         if stop > n_out:
             s = (t_eval[n_out:stop] - t) / h

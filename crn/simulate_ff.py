@@ -54,7 +54,8 @@ class FeedForwardKinetics:
         produced[st.product_species] = True
         consumer = np.full(n_all, -1, np.int64)  # feed-forward: at most one per species
         consumer[st.reactant_species] = st.reactant_reaction
-        first_order = (consumer >= 0) & (molecularity[np.maximum(consumer, 0)] == 1)
+        first_order = np.zeros(n_all, bool)
+        first_order[consumer >= 0] = molecularity[consumer[consumer >= 0]] == 1
         source = ~produced & ((consumer < 0) | first_order)
         self.sources = np.flatnonzero(source)
         self.ode_species = np.flatnonzero(~source)
@@ -255,7 +256,7 @@ def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval:
     final = np.empty((E, n_all))
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0, "min_value": float(c0.min()) if c0.size else 0.0}
     size = int(max(1, min(E, (batch_state or BATCH_STATE) // max(kinetics.n, 1))))
-    size = -(-E // -(-E // size))  # equal chunks: 100 examples, at most 88 per chunk -> 2 x 50
+    size = -(-E // -(-E // size)) if E else 1  # equal chunks: 100 examples, at most 88 per chunk -> 2 x 50
     decayed = np.exp(-kinetics.source_rate * t_eval[-1])
     for lo in range(0, E, size):
         part = c0[lo : lo + size]

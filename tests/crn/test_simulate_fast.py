@@ -197,3 +197,12 @@ def test_integrator_meets_the_tolerance_on_each_example():
         # global error: within a modest multiple of the local tolerance, relative to the initial value
         assert np.max(np.abs(sol.y[:, 0, :] - exact)) < 50 * rtol
         np.testing.assert_allclose(sol.final[0], exact[-1], rtol=100 * rtol, atol=1e-30 + 50 * rtol * 1e-4)
+
+
+def test_edge_cases_no_reactions_constant_production_no_examples():
+    constant = CRN([], inputs=[Signal("A", "A")], outputs=[Signal("Y", "A")])
+    np.testing.assert_allclose(simulate(constant, [[2.0]], t_end=3.0, n_points=3).outputs, [[2.0]])
+    source = CRN([Reaction([], ["B"], 0.5)], inputs=[Signal("A", "A")], outputs=[Signal("B", "B")])
+    np.testing.assert_allclose(simulate(source, [[2.0]], t_end=3.0, n_points=3).outputs, [[1.5]], rtol=1e-9)
+    pair = CRN([Reaction(["A", "B"], ["C"])], inputs=[Signal("A", "A"), Signal("B", "B")], outputs=[Signal("C", "C")])
+    assert simulate(pair, np.zeros((0, 2)), t_end=5.0).outputs.shape == (0, 1)
