@@ -185,7 +185,7 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
                 n_equal = 0
                 continue
             break
-        t_old, t = t, t_new
+        t = t_new
         steps += 1
         D[order + 2] = d - D[order + 1]
         D[order + 1] = d

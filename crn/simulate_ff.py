@@ -25,7 +25,6 @@ Concentrations and time are in the CRN's formal units.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from crn.feedforward import reaction_graph, topological_order
 from crn.model import CRN
