@@ -7,13 +7,12 @@ converge to (rate independence makes the substitutions exact).
 
 from __future__ import annotations
 
-from collections import Counter
-
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from crn.model import CRN, Reaction
+from crn.stoichiometry import stoichiometry
 
 
 def eliminate_unimolecular(crn: CRN) -> CRN:
@@ -27,63 +26,102 @@ def eliminate_unimolecular(crn: CRN) -> CRN:
     ``E = D + A E`` (``A`` = product rows of eliminable species, ``D`` = identity on the others),
     reached after as many iterations as the network is deep. New products are ``P E`` and new
     initial concentrations ``init E``; the cost stays near-linear even when product counts grow
-    exponentially with depth.
+    exponentially with depth. Rewritten reactions list their products in ``crn.species`` order.
     """
-    species = crn.species
-    index = {s: i for i, s in enumerate(species)}
-    n = len(species)
-    inputs = crn.input_species
-    consumers = Counter(s for r in crn.reactions for s, _ in r.reactants)
-    eliminable: dict[str, Reaction] = {}
-    for r in crn.reactions:
-        if len(r.reactants) == 1:
-            (reactant, count), = r.reactants
-            if count == 1 and reactant not in inputs and consumers[reactant] == 1:
-                eliminable[reactant] = r
-    # a cycle of eliminable relays (A -> B, B -> A) has no finite expansion: keep such reactions
-    graph = nx.DiGraph((s, p) for s, r in eliminable.items() for p, _ in r.products if p in eliminable)
-    for component in nx.strongly_connected_components(graph):
-        if len(component) > 1 or any(graph.has_edge(s, s) for s in component):
-            for s in component:
-                del eliminable[s]
-    if not eliminable:
+    form = _Eliminated(crn)
+    if not form.any:
         return crn
+    return crn.replace(reactions=form.reactions(form.products, np.zeros(form.products.shape[0], bool)),
+                       init=form.init())
 
-    def product_matrix(rows: list[Reaction], at: list[int], size: int) -> sp.csr_matrix:
-        r_idx, s_idx, counts = [], [], []
-        for row, r in zip(at, rows):
-            for s, k in r.products:
-                r_idx.append(row)
-                s_idx.append(index[s])
-                counts.append(k)
-        return sp.csr_matrix((np.array(counts, np.int64), (r_idx, s_idx)), shape=(size, n))
 
-    elim_idx = [index[s] for s in eliminable]
-    keep = np.ones(n, bool)
-    keep[elim_idx] = False
-    A = product_matrix(list(eliminable.values()), elim_idx, n)
-    D = sp.diags(keep.astype(np.int64), format="csr", dtype=np.int64)
-    E = D
-    for _ in range(n + 1):
-        nxt = (D + A @ E).tocsr()
-        if (nxt != E).nnz == 0:
-            break
-        E = nxt
+class _Eliminated:
+    """Unimolecular elimination in array form (:func:`eliminate_unimolecular`), before the
+    reaction objects are built, so that cancellation can act on the product matrix."""
 
-    kept = [r for r in crn.reactions if not (r.order == 1 and r.reactants[0][0] in eliminable)]
-    touched = [i for i, r in enumerate(kept) if any(s in eliminable for s, _ in r.products)]
-    new_products = product_matrix([kept[i] for i in touched], list(range(len(touched))), len(touched)) @ E
-    new_products = new_products.tocsr()
-    for row, i in enumerate(touched):
-        lo, hi = new_products.indptr[row], new_products.indptr[row + 1]
-        side = [(species[j], int(k)) for j, k in zip(new_products.indices[lo:hi], new_products.data[lo:hi]) if k]
-        kept[i] = Reaction(kept[i].reactants, sorted(side, key=lambda item: index[item[0]]), kept[i].rate)
-    init_vec = np.zeros(n)
-    for s, c in crn.init.items():
-        init_vec[index[s]] = c
-    new_init = E.T @ init_vec
-    init = {species[j]: float(new_init[j]) for j in np.flatnonzero(new_init)}
-    return crn.replace(reactions=tuple(kept), init=init)
+    def __init__(self, crn: CRN) -> None:
+        self.crn = crn
+        st = stoichiometry(crn)
+        n, n_r = st.n_species, st.n_reactions
+        self.n = n
+        index = {s: i for i, s in enumerate(crn.species)}
+        molecularity = np.bincount(st.reactant_reaction, weights=st.reactant_count, minlength=n_r)
+        consumers = np.bincount(st.reactant_species, minlength=n)
+        is_input = np.zeros(n, bool)
+        is_input[[index[s] for s in crn.input_species if s in index]] = True
+        unimolecular = molecularity[st.reactant_reaction] == 1
+        candidate, reaction = st.reactant_species[unimolecular], st.reactant_reaction[unimolecular]
+        ok = ~is_input[candidate] & (consumers[candidate] == 1)
+        eliminates = np.full(n_r, -1, np.int64)  # the species a reaction eliminates
+        eliminates[reaction[ok]] = candidate[ok]
+        eliminable = np.zeros(n, bool)
+        eliminable[candidate[ok]] = True
+        # a cycle of eliminable relays (A -> B, B -> A) has no finite expansion: keep such reactions
+        relay = (eliminates[st.product_reaction] >= 0) & eliminable[st.product_species]
+        graph = sp.csr_matrix((np.ones(int(relay.sum())), (eliminates[st.product_reaction[relay]],
+                                                            st.product_species[relay])), shape=(n, n))
+        _, label = connected_components(graph, directed=True, connection="strong")
+        cyclic = (np.bincount(label)[label] > 1) | (graph.diagonal() > 0)
+        drop = eliminable & cyclic
+        eliminates[np.isin(eliminates, np.flatnonzero(drop))] = -1
+        eliminable &= ~cyclic
+        self.any = bool(eliminable.any())
+        keep = ~eliminable
+
+        def product_matrix(rows: np.ndarray, at: np.ndarray, size: int) -> sp.csr_matrix:
+            """Products of the reactions marked in ``rows`` (per reaction), in row ``at[reaction]``."""
+            sel = rows[st.product_reaction]
+            return sp.csr_matrix((st.product_count[sel], (at[st.product_reaction[sel]], st.product_species[sel])),
+                                 shape=(size, n), dtype=np.int64)
+
+        A = product_matrix(eliminates >= 0, np.maximum(eliminates, 0), n)
+        D = sp.diags(keep.astype(np.int64), format="csr", dtype=np.int64)
+        E = D
+        for _ in range(n + 1):
+            nxt = (D + A @ E).tocsr()
+            if (nxt != E).nnz == 0:
+                break
+            E = nxt
+        self.E = E
+        self.kept = np.flatnonzero(eliminates < 0)
+        at = np.full(n_r, -1, np.int64)
+        at[self.kept] = np.arange(len(self.kept))
+        P = product_matrix(eliminates < 0, at, len(self.kept))
+        self.touched = np.asarray((P @ eliminable.astype(np.int64)) > 0).ravel()
+        self.products = (P @ E).tocsr()
+        self.products.eliminate_zeros()
+        self.products.sort_indices()
+
+    def init(self) -> dict[str, float]:
+        """Initial concentrations after elimination (``crn.init`` itself when nothing is eliminated)."""
+        if not self.any:
+            return dict(self.crn.init)
+        index = {s: i for i, s in enumerate(self.crn.species)}
+        init_vec = np.zeros(self.n)
+        for s, c in self.crn.init.items():
+            init_vec[index[s]] = c
+        new_init = self.E.T @ init_vec
+        return {self.crn.species[j]: float(new_init[j]) for j in np.flatnonzero(new_init)}
+
+    def reactions(self, products: sp.csr_matrix, changed: np.ndarray) -> tuple[Reaction, ...]:
+        """The kept reactions with ``products`` (rows: kept reactions); a rewritten reaction lists
+        its products in species order, one only ``changed`` (by cancellation) keeps its order."""
+        names = np.array(self.crn.species, dtype=object)
+        out = []
+        for row, i in enumerate(self.kept):
+            r = self.crn.reactions[i]
+            if not (self.touched[row] or changed[row]):
+                out.append(r)
+                continue
+            lo, hi = products.indptr[row], products.indptr[row + 1]
+            counts = products.data[lo:hi].tolist()
+            if self.touched[row]:
+                side = list(zip(names[products.indices[lo:hi]].tolist(), counts))
+            else:
+                now = dict(zip(names[products.indices[lo:hi]].tolist(), counts))
+                side = [(s, now[s]) for s, _ in r.products if now.get(s, 0)]
+            out.append(Reaction(r.reactants, side, r.rate))
+        return tuple(out)
 
 
 def cancel_dual_rail(crn: CRN) -> CRN:
@@ -103,22 +141,51 @@ def cancel_dual_rail(crn: CRN) -> CRN:
                 prod[m] -= k
                 changed = True
         reactions.append(Reaction(r.reactants, prod, r.rate) if changed else r)
-    init = dict(crn.init)
+    return crn.replace(reactions=tuple(reactions), init=_cancel_init(crn.init, pairs))
+
+
+def _cancel_init(init: dict[str, float], pairs) -> dict[str, float]:
+    init = dict(init)
     for p, m in pairs:
         k = min(init.get(p, 0.0), init.get(m, 0.0))
         if k:
             init[p] -= k
             init[m] -= k
-    return crn.replace(reactions=tuple(reactions), init=init)
+    return init
 
 
 def reduce_crn(crn: CRN) -> CRN:
-    """The paper's Algorithm 2: unimolecular elimination, then dual-rail cancellation.
+    """The paper's Algorithm 2: unimolecular elimination, then dual-rail cancellation (and
+    :func:`prune_signals`); the same CRN as ``prune_signals(cancel_dual_rail(
+    eliminate_unimolecular(crn)))``, computed on the product matrix so that the reaction objects
+    are built once.
 
     For a compiled network this leaves the input fan-out reactions (two per dual-rail input) and
     one bimolecular reaction per ReLU unit.
     """
-    return prune_signals(cancel_dual_rail(eliminate_unimolecular(crn)))
+    pairs = crn.dual_rail_pairs
+    rails = [s for pair in pairs for s in pair]
+    if len(set(rails)) < len(rails):  # a species in two pairs: cancellation order matters, go step by step
+        return prune_signals(cancel_dual_rail(eliminate_unimolecular(crn)))
+    form = _Eliminated(crn)
+    index = {s: i for i, s in enumerate(crn.species)}
+    both = [(index[p], index[m]) for p, m in pairs if p in index and m in index]
+    products = form.products
+    changed = np.zeros(products.shape[0], bool)
+    if both:
+        plus, minus = (np.array(v, np.int64) for v in zip(*both))
+        select = lambda cols: sp.csr_matrix(  # noqa: E731  (pairs x species) 0/1
+            (np.ones(len(cols), np.int64), (np.arange(len(cols)), cols)), shape=(len(cols), form.n))
+        Sp, Sm = select(plus), select(minus)
+        K = (products @ Sp.T).minimum(products @ Sm.T).tocsr()  # per reaction and pair, both rails' minimum
+        K.eliminate_zeros()
+        if K.nnz:
+            changed = np.diff(K.indptr) > 0
+            products = (products - K @ Sp - K @ Sm).tocsr()
+            products.eliminate_zeros()
+            products.sort_indices()
+    reactions = form.reactions(products, changed) if (form.any or changed.any()) else crn.reactions
+    return prune_signals(crn.replace(reactions=reactions, init=_cancel_init(form.init(), pairs)))
 
 
 def prune_signals(crn: CRN) -> CRN:

@@ -1,11 +1,11 @@
-"""Mass-action ODE simulation of a formal CRN, many inputs in one solve.
+"""Mass-action ODE simulation of a formal CRN on many inputs: the input encoding, the result, and the
+choice of integrator.
 
-``d[c]/dt = N v(c)`` with ``v_r = k_r prod_s c_s^{a_rs}``. The examples are stacked into one state
-vector (example-major), so one ``scipy.integrate.solve_ivp`` call integrates them all; the
-Jacobian is block diagonal, analytic and sparse. Everything per call is vectorised: rates come
-from a gather over precomputed reactant slots, the right-hand side is one sparse product, and the
-Jacobian's values are one sparse product over precomputed (row, column) positions. Units are the
-CRN's formal units (concentration and time as the rate constants define them).
+``d[c]/dt = N v(c)`` with ``v_r = k_r prod_s c_s^{a_rs}``. A feed-forward CRN (what the compiler
+builds) goes to :mod:`crn.simulate_ff` (exact decay of the inputs, a Newton solve level by level
+with no factorisation, the BDF of :mod:`crn.simulate_bdf`); any other CRN to ``solve_ivp``
+(:mod:`crn.simulate_scipy`). Units are the CRN's formal units (concentration and time as the rate
+constants define them).
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.integrate import BDF, solve_ivp
-from scipy.sparse.linalg import splu
 
-from crn.feedforward import NotFeedForward, reaction_order
+from crn.feedforward import NotFeedForward
 from crn.model import CRN, Signal
+from crn.simulate_bdf import IntegrationError
+from crn.simulate_ff import FeedForwardKinetics, integrate_feedforward
+from crn.simulate_scipy import MassAction, elimination_order, integrate_scipy
+
+__all__ = ["MassAction", "SimulationError", "SimulationResult", "elimination_order", "encode_inputs",
+           "signal_values", "simulate"]
 
 
 class SimulationError(RuntimeError):
@@ -68,146 +71,6 @@ def signal_values(crn: CRN, signals: tuple[Signal, ...], conc: np.ndarray) -> np
     return np.stack(cols, axis=-1) if cols else np.zeros(conc.shape[:-1] + (0,))
 
 
-def elimination_order(crn: CRN) -> tuple[list[str], bool]:
-    """Species in an order that makes ``I - gamma J`` (nearly) lower triangular, and whether it does.
-
-    For a feed-forward CRN (each species consumed by at most one reaction, no cycles), taking
-    the reactions in topological order and listing each one's reactants together puts every
-    Jacobian entry (product row, reactant column) below the diagonal, except the 2x2 coupling of
-    co-reactants, which sit next to each other: a sparse LU in this natural order has almost no
-    fill-in. Other CRNs keep ``crn.species`` order and get a fill-reducing ordering instead.
-    """
-    try:
-        order = reaction_order(crn)
-    except NotFeedForward:
-        return list(crn.species), False
-    seen: dict[str, None] = {}
-    for i in order:
-        for s, _ in crn.reactions[i].reactants:
-            seen.setdefault(s)
-    for s in crn.species:
-        seen.setdefault(s)
-    return list(seen), True
-
-
-class _NaturalOrderBDF(BDF):
-    """scipy's BDF, factorising the Newton matrix in the given (elimination) order.
-
-    The state is already in :func:`elimination_order`, so SuperLU keeps it (``NATURAL``) and pivots
-    on the diagonal, which is >= 1 for mass-action kinetics (a species' own consumption only
-    lowers J_ii)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if sp.issparse(self.J):
-            def lu(A):
-                self.nlu += 1
-                return splu(A.tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
-
-            self.lu = lu
-
-
-class MassAction:
-    """Precomputed index structure of a CRN's mass-action kinetics, for ``n_examples`` copies.
-
-    ``species`` is the internal state order (see :func:`elimination_order`)."""
-
-    def __init__(self, crn: CRN, rates: np.ndarray | None = None) -> None:
-        species, self.triangular = elimination_order(crn)
-        self.species = tuple(species)
-        self.n_species = n_s = len(species)
-        self.n_reactions = n_r = len(crn.reactions)
-        index = {s: i for i, s in enumerate(species)}
-        self.rates = np.array([r.rate for r in crn.reactions], float) if rates is None else np.asarray(rates, float)
-        if self.rates.shape != (n_r,):
-            raise ValueError(f"rates has shape {self.rates.shape}, expected ({n_r},)")
-        order = max((r.order for r in crn.reactions), default=1)
-        # reactant slots: species index per molecule, padded with n_s (a constant-one column)
-        self.slots = np.full((n_r, max(order, 1)), n_s, dtype=np.int64)
-        rows, cols, vals = [], [], []
-        for j, r in enumerate(crn.reactions):
-            slot = [index[s] for s, n in r.reactants for _ in range(n)]
-            self.slots[j, : len(slot)] = slot
-            net: dict[int, int] = {}
-            for s, n in r.reactants:
-                net[index[s]] = net.get(index[s], 0) - n
-            for s, n in r.products:
-                net[index[s]] = net.get(index[s], 0) + n
-            for i, n in net.items():
-                if n:
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(n)
-        self.N = sp.csr_matrix((np.array(vals, float), (rows, cols)), shape=(n_s, n_r))
-        self.NT = self.N.T.tocsr()
-        # Jacobian terms: J[i, s] += N[i, r] * dv_r/dc_s, one term per (nonzero N[i, r], slot (r, j))
-        Ncsc = self.N.tocsc()
-        t_row, t_col, t_r, t_j, t_n = [], [], [], [], []
-        for r in range(n_r):
-            lo, hi = Ncsc.indptr[r], Ncsc.indptr[r + 1]
-            for j in range(self.slots.shape[1]):
-                s = self.slots[r, j]
-                if s == n_s:
-                    continue
-                t_row.append(Ncsc.indices[lo:hi])
-                t_col.append(np.full(hi - lo, s))
-                t_r.append(np.full(hi - lo, r))
-                t_j.append(np.full(hi - lo, j))
-                t_n.append(Ncsc.data[lo:hi])
-        cat = (lambda a, dt: np.concatenate(a).astype(dt)) if t_row else (lambda a, dt: np.zeros(0, dt))
-        t_row, t_col, t_r, t_j, t_n = (cat(t_row, np.int64), cat(t_col, np.int64), cat(t_r, np.int64),
-                                       cat(t_j, np.int64), cat(t_n, float))
-        # unique Jacobian positions in CSC order (column, then row)
-        key = t_col * n_s + t_row
-        pos_key, term_pos = np.unique(key, return_inverse=True)
-        self.pos_col = pos_key // n_s
-        self.pos_row = pos_key % n_s
-        self.n_pos = len(pos_key)
-        # aggregation: position values = term values @ A (terms x positions), scaled by N[i, r]
-        self.term_r, self.term_j = t_r, t_j
-        self.aggregate = sp.csr_matrix(
-            (t_n, (np.arange(len(t_n)), term_pos)), shape=(len(t_n), self.n_pos)
-        )
-
-    def rate_derivatives(self, c1: np.ndarray) -> np.ndarray:
-        """dv_r/dc at slot j: (n_examples, n_reactions, n_slots) from c1 = [c, 1]."""
-        gathered = c1[:, self.slots]  # (E, R, m)
-        m = self.slots.shape[1]
-        out = np.empty_like(gathered)
-        for j in range(m):
-            others = [gathered[:, :, q] for q in range(m) if q != j]
-            out[:, :, j] = self.rates * (np.prod(others, axis=0) if others else 1.0)
-        return out
-
-    def system(self, n_examples: int):
-        """``(rhs, jac)`` for ``solve_ivp`` over ``n_examples`` stacked copies."""
-        n_s, E = self.n_species, n_examples
-        ones = np.ones((E, 1))
-        slots, rates, NT = self.slots, self.rates, self.NT
-        m = slots.shape[1]
-
-        def rhs(t, y):
-            c1 = np.concatenate([y.reshape(E, n_s), ones], axis=1)
-            v = rates * np.prod(c1[:, slots], axis=2) if m > 1 else rates * c1[:, slots[:, 0]]
-            return (v @ NT).ravel() if not sp.issparse(v @ NT) else (v @ NT).toarray().ravel()
-
-        # block-diagonal CSC structure, fixed: block e occupies rows/cols e*n_s .. (e+1)*n_s
-        col_counts = np.bincount(self.pos_col, minlength=n_s)
-        indptr_one = np.concatenate([[0], np.cumsum(col_counts)])
-        indptr = (indptr_one[None, :-1] + self.n_pos * np.arange(E)[:, None]).ravel()
-        indptr = np.concatenate([indptr, [self.n_pos * E]])
-        indices = (self.pos_row[None, :] + n_s * np.arange(E)[:, None]).ravel()
-        shape = (E * n_s, E * n_s)
-
-        def jac(t, y):
-            c1 = np.concatenate([y.reshape(E, n_s), ones], axis=1)
-            dv = self.rate_derivatives(c1)[:, self.term_r, self.term_j]  # (E, terms)
-            data = np.asarray(self.aggregate.T @ dv.T).T.ravel()  # (E, positions) in CSC order
-            return sp.csc_matrix((data, indices, indptr), shape=shape)
-
-        return rhs, jac
-
-
 @dataclass(frozen=True)
 class SimulationResult:
     """Outcome of :func:`simulate` (formal units)."""
@@ -234,6 +97,7 @@ def simulate(
     n_points: int = 201,
     rates: np.ndarray | None = None,
     method: str = "BDF",
+    engine: str = "auto",
     rtol: float = 1e-6,
     atol: float = 1e-9,
     keep_trajectories: bool = True,
@@ -250,10 +114,15 @@ def simulate(
         increasing times ``t_eval`` (ending at ``t_end``) when given.
     rates : per-reaction rate constants overriding the CRN's.
     method : a stiff ``solve_ivp`` method (``BDF``, ``Radau`` or ``LSODA``).
+    engine : ``auto`` (default): a feed-forward CRN with ``method="BDF"`` goes to the
+        feed-forward BDF (:mod:`crn.simulate_ff`, :mod:`crn.simulate_bdf`: exact input decay,
+        a Newton solve with no factorisation, examples batched while that pays), anything else to
+        ``scipy.integrate.solve_ivp`` (:mod:`crn.simulate_scipy`); ``feedforward`` or ``scipy``
+        force one (``feedforward`` raises :class:`crn.feedforward.NotFeedForward` on other CRNs).
     workers : processes to split the examples over (default 1). Each process solves its share
-        as one batch. Measured on 2 cores (mnist14, 100 examples): 10.5 s serial vs 9.4 s with 2
-        workers when BLAS runs single-threaded, but 25 s with 2 workers when each process's BLAS
-        spawns its own threads, so more than 1 only pays with ``OPENBLAS_NUM_THREADS=1``.
+        (batched as above). Measured with the scipy path on 2 cores (mnist14, 100 examples):
+        10.5 s serial vs 9.4 s with 2 workers when BLAS runs single-threaded, but 25 s when each
+        process's BLAS spawns its own threads. The feed-forward path calls no BLAS in its steps.
 
     Examples
     --------
@@ -269,13 +138,15 @@ def simulate(
     E, n_s = c0.shape
     if n_s != len(crn.species):
         raise ValueError(f"initial has {n_s} species, the CRN has {len(crn.species)}")
+    if engine not in ("auto", "feedforward", "scipy"):
+        raise ValueError(f"engine must be auto, feedforward or scipy, got {engine!r}")
     workers = max(1, min(int(workers or 1), E))
     if t_eval is None:
         t_eval = np.linspace(0.0, float(t_end), int(n_points))
     t_eval = np.asarray(t_eval, float)
     if t_eval.ndim != 1 or np.any(np.diff(t_eval) <= 0) or t_eval[0] < 0 or t_eval[-1] != float(t_end):
         raise ValueError("t_eval must increase from >= 0 and end at t_end")
-    options = dict(t_end=t_end, t_eval=t_eval, rates=rates, method=method, rtol=rtol, atol=atol,
+    options = dict(t_end=t_end, t_eval=t_eval, rates=rates, method=method, engine=engine, rtol=rtol, atol=atol,
                    keep_trajectories=keep_trajectories)
     if workers > 1:
         chunks = np.array_split(c0, workers)
@@ -307,36 +178,59 @@ def _merge(parts: list[SimulationResult], seconds: float) -> SimulationResult:
     )
 
 
-def _simulate_serial(crn: CRN, c0: np.ndarray, start: float, *, t_end, t_eval, rates, method, rtol, atol,
+def _simulate_serial(crn: CRN, c0: np.ndarray, start: float, *, t_end, t_eval, rates, method, engine, rtol, atol,
                      keep_trajectories) -> SimulationResult:
     E, n_s = c0.shape
-    kinetics = MassAction(crn, rates)
-    where = {s: i for i, s in enumerate(crn.species)}
-    perm = np.array([where[s] for s in kinetics.species], dtype=np.int64)
-    rhs, jac = kinetics.system(E)
-    solver = _NaturalOrderBDF if (method == "BDF" and kinetics.triangular) else method
-    sol = solve_ivp(
-        rhs, (0.0, float(t_end)), c0[:, perm].ravel(), method=solver, t_eval=t_eval, rtol=rtol, atol=atol,
-        jac=jac if method in ("BDF", "Radau", "LSODA") else None,
-    )
-    if not sol.success:
-        raise SimulationError(f"the integrator failed: {sol.message}")
-    traj = np.empty((E, len(sol.t), n_s))
-    traj[:, :, perm] = sol.y.reshape(E, n_s, -1).transpose(0, 2, 1)  # back to crn.species order
-    min_conc = float(traj.min()) if traj.size else 0.0
-    traj = np.maximum(traj, 0.0)
-    final = traj[:, -1, :]
-    out_traj = signal_values(crn, crn.outputs, traj)
+    kinetics = None
+    if engine == "feedforward" or (engine == "auto" and method == "BDF"):
+        try:
+            kinetics = FeedForwardKinetics(crn, rates)
+        except NotFeedForward:
+            if engine == "feedforward":
+                raise
+    if kinetics is not None:
+        # only the species the outputs read are interpolated, unless the trajectories are kept
+        columns = np.arange(n_s) if keep_trajectories else np.array(
+            sorted({crn.species.index(s) for sig in crn.outputs for s in sig.species}), dtype=np.int64)
+        try:
+            raw = integrate_feedforward(kinetics, c0, t_eval, rtol=rtol, atol=atol, columns=columns)
+        except IntegrationError as exc:
+            raise SimulationError(f"the integrator failed: {exc}") from None
+        t = t_eval
+        min_conc = raw["min_value"]
+        final = np.maximum(raw["final"], 0.0)
+        traj = np.maximum(raw["traj"], 0.0)
+    else:
+        try:
+            raw = integrate_scipy(crn, c0, t_eval, rates=rates, method=method, rtol=rtol, atol=atol)
+        except RuntimeError as exc:
+            raise SimulationError(str(exc)) from None
+        t, columns = raw["t"], np.arange(n_s)
+        min_conc = float(raw["traj"].min()) if raw["traj"].size else 0.0
+        traj = np.maximum(raw["traj"], 0.0)
+        final = traj[:, -1, :]
+    out_traj = _signal_trajectories(crn, crn.outputs, traj, columns)
     return SimulationResult(
         species=crn.species,
-        t=sol.t,
+        t=t,
         final=final,
         outputs=out_traj[:, -1, :],
         output_trajectories=out_traj,
         trajectories=traj if keep_trajectories else None,
         seconds=time.perf_counter() - start,
-        nfev=int(sol.nfev),
-        njev=int(sol.njev),
-        nlu=int(sol.nlu),
+        nfev=int(raw["nfev"]),
+        njev=int(raw["njev"]),
+        nlu=int(raw["nlu"]),
         min_concentration=min_conc,
     )
+
+
+def _signal_trajectories(crn: CRN, signals: tuple[Signal, ...], traj: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Values of ``signals`` from ``traj`` (..., len(columns)), whose last axis holds the species
+    ``crn.species[columns]``."""
+    where = {crn.species[c]: i for i, c in enumerate(columns)}
+    cols = []
+    for sig in signals:
+        v = traj[..., where[sig.plus]]
+        cols.append(v - traj[..., where[sig.minus]] if sig.minus is not None else v - sig.offset)
+    return np.stack(cols, axis=-1) if cols else np.zeros(traj.shape[:-1] + (0,))

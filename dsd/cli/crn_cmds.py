@@ -206,7 +206,7 @@ def simulate(
     if examples is not None:
         x = x[:examples]
     with err_console.status(f"simulating {len(x)} examples to t = {t_end:g}"):
-        result = run(crn, x, t_end=t_end)
+        result = run(crn, x, t_end=t_end, keep_trajectories=False)
     report = {"examples": len(x), **agreement(result.outputs, network.forward(x)),
               "seconds": result.seconds, "t_end": t_end}
     times = convergence_times(result)

@@ -89,3 +89,44 @@ def test_add_cancellation_adds_one_reaction_per_pair():
     assert Reaction(["Y0p", "Y0n"], ["W"]) in out.reactions
     with pytest.raises(ValueError, match="already used"):
         add_cancellation(out)
+
+
+def _identical(a: CRN, b: CRN) -> None:
+    """Same reactions in the same order, each side in the same order, same init (in order) and signals."""
+    assert [(r.reactants, r.products, r.rate) for r in a.reactions] == \
+        [(r.reactants, r.products, r.rate) for r in b.reactions]
+    assert list(a.init.items()) == list(b.init.items())
+    assert (a.inputs, a.outputs, a.signals) == (b.inputs, b.outputs, b.signals)
+
+
+def _step_by_step(crn: CRN) -> CRN:
+    from crn.reduce import prune_signals
+
+    return prune_signals(cancel_dual_rail(eliminate_unimolecular(crn)))
+
+
+@pytest.mark.parametrize("name", ["iris-icml", "heart", "mnist14"])
+@pytest.mark.parametrize("encoding", ["dual", "shifted"])
+def test_reduce_on_the_product_matrix_equals_the_passes_one_by_one(name, encoding):
+    net = reference_network(name)
+    crn = compile_network(net, inputs=encoding, input_low=-np.ones(net.dims[0]))
+    _identical(reduce_crn(crn), _step_by_step(crn))
+    _identical(reduce_crn(limit_fanout(crn, 2)), _step_by_step(limit_fanout(crn, 2)))
+
+
+def test_reduce_cancels_without_elimination_and_keeps_product_order():
+    crn = CRN(
+        [Reaction(["X"], [("T", 1), ("Sn", 1), ("Sp", 3)]), Reaction(["Sp", "Sn"], ["W"])],
+        {"Sp": 0.25, "Sn": 1.0},
+        inputs=[Signal("X", "X")],
+        signals=[Signal("S", "Sp", "Sn"), Signal("Q", "Qp", "Qn")],
+    )
+    out = reduce_crn(crn)
+    _identical(out, _step_by_step(crn))
+    assert out.reactions[0].products == (("T", 1), ("Sp", 2))
+    assert out.init == {"Sn": 0.75} and [s.name for s in out.signals] == ["S"]
+
+
+def test_relay_cycles_are_kept():
+    crn = CRN([Reaction(["X"], ["A"]), Reaction(["A"], ["B"]), Reaction(["B"], ["A", "C"])], inputs=[Signal("X", "X")])
+    _identical(reduce_crn(crn), crn)
