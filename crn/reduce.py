@@ -197,11 +197,19 @@ def prune_signals(crn: CRN) -> CRN:
 
 
 def add_cancellation(crn: CRN, waste: str = "W") -> CRN:
-    """Add ``S+ + S- -> W`` for every dual-rail pair (paper §6): values are unchanged, and the
-    rails stay small, which bounds how much fuel a DNA implementation needs."""
+    """Add ``S+ + S- -> W`` for every dual-rail pair whose rails both occur in the CRN (paper §6):
+    values are unchanged, and the rails stay small, which bounds how much fuel a DNA
+    implementation needs. A pair that reduction removed gets none: it could never fire.
+
+    >>> from crn.textformat import parse_crn
+    >>> crn = parse_crn("input X = Xp - Xn\\nsignal H = Hp - Hn\\noutput Y = Yp - Yn\\nXp -> Yp\\nXn -> Yn\\n")
+    >>> [[s for s, _ in r.reactants] for r in add_cancellation(crn).reactions[2:]]  # none for H
+    [['Xp', 'Xn'], ['Yp', 'Yn']]
+    """
     if waste in crn.species:
         raise ValueError(f"waste species name {waste!r} is already used in the CRN")
-    extra = tuple(Reaction([p, m], [waste]) for p, m in crn.dual_rail_pairs)
+    present = set(crn.species)
+    extra = tuple(Reaction([p, m], [waste]) for p, m in crn.dual_rail_pairs if p in present and m in present)
     return crn.replace(reactions=crn.reactions + extra)
 
 

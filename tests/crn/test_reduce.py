@@ -82,10 +82,13 @@ def test_fanout_limit_bounds_products_and_keeps_totals(k):
         assert _expanded_products(limited, after, relays) == Counter(dict(before.products))
 
 
-def test_add_cancellation_adds_one_reaction_per_pair():
+def test_add_cancellation_adds_one_reaction_per_pair_that_reduction_kept():
     crn = reduce_crn(compile_network(reference_network("heart")))
     out = add_cancellation(crn)
-    assert len(out.reactions) == len(crn.reactions) + len(crn.dual_rail_pairs)
+    kept = [(p, m) for p, m in crn.dual_rail_pairs if p in crn.species and m in crn.species]
+    assert len(kept) < len(crn.dual_rail_pairs)  # reduction removed the hidden pre-activation rails
+    assert len(out.reactions) == len(crn.reactions) + len(kept)
+    assert not any(r.reactants[0][0].startswith("I1_") for r in out.reactions[len(crn.reactions):])
     assert Reaction(["Y0p", "Y0n"], ["W"]) in out.reactions
     with pytest.raises(ValueError, match="already used"):
         add_cancellation(out)
