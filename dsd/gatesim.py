@@ -5,7 +5,7 @@ hours. The inputs are encoded as the formal CRN encodes them, times ``unit_nM``.
 
 The read-out time is chosen without labels (a lab cannot pick the time that agrees best): by
 default it is the settle time of the leak-free gate-level run over the same inputs (the first
-time after which every output of every example stays within :data:`READOUT_EPS` formal units of
+time after which every output of every example stays within :data:`READOUT_EPS` of full scale of
 its final value) times :data:`READOUT_MARGIN`; or a time the user gives. A leak-free run that has
 not settled by the end of the run (settle time x margin past the end, e.g. an oscillator) is read
 at the end of the run, and the report says so.
@@ -24,8 +24,10 @@ from dsd.domains import DomainSystem
 from crn.simulate import encode_inputs, simulate
 from dsd.kinetics import formal_values
 
-READOUT_EPS = 0.05
-"""Settle tolerance of the read-out rule, formal units (0.5 nM at 10 nM per unit)."""
+READOUT_EPS = 0.01
+"""Settle tolerance of the read-out rule, as a fraction of full scale: the largest final |output|
+over all examples and outputs of the leak-free run (formal units; 1 formal unit when every output
+ends at 0). 1 % of full scale is about what a plate reader resolves of a reporter's range."""
 
 READOUT_MARGIN = 1.2
 """The default read-out time is the leak-free settle time times this (+20 %)."""
@@ -60,7 +62,7 @@ class GateSimulation:
 
 
 def simulate_gates(gates: CRN, x: np.ndarray, unit_nM: float, *, t_end_hours: float = 48.0,
-                   n_points: int = 241, eps: float = READOUT_EPS, rtol: float = 1e-6, atol_nM: float = 1e-6,
+                   n_points: int = 241, eps: float = 1e-2, rtol: float = 1e-6, atol_nM: float = 1e-6,
                    extra_hours: tuple[float, ...] = ()) -> GateSimulation:
     """Integrate the gate-level CRN ``gates`` (from :func:`dsd.kinetics.gate_crn`) for inputs
     ``x`` (n_examples, n_inputs, formal units) for ``t_end_hours``; the time grid is 0 then
@@ -98,25 +100,29 @@ def readout_time(leak_free: GateSimulation, given_hours: float | None = None) ->
 
     >>> t = np.array([0.0, 1.0, 2.0, 10.0])
     >>> y = np.array([[[0.0], [0.5], [1.0], [1.0]]])
-    >>> sim = GateSimulation(t, y[:, -1], y, np.zeros(1), np.array([2.0]), 0.0)
+    >>> sim = GateSimulation(t, y[:, -1], y, np.zeros(1), np.zeros(1), 0.0)
     >>> readout_time(sim)["readout_hours"]
     2.4
     >>> readout_time(sim, 5.0)["readout_rule"]
     'given (5 h)'
     """
     end = float(leak_free.t_hours[-1])
-    settle = float(np.max(leak_free.settle_hours, initial=0.0))
-    out = {"leak_free_settle_hours": settle, "readout_eps": READOUT_EPS, "readout_margin": READOUT_MARGIN}
+    full_scale = float(np.max(np.abs(leak_free.outputs), initial=0.0)) or 1.0
+    eps = READOUT_EPS * full_scale
+    scaled = _Scaled(t=leak_free.t_hours, output_trajectories=leak_free.output_trajectories)
+    settle = float(np.max(convergence_times(scaled, eps=eps)["settle_time"], initial=0.0))
+    out = {"leak_free_settle_hours": settle, "readout_eps": eps, "readout_margin": READOUT_MARGIN}
     if given_hours is not None:
         return {**out, "readout_hours": float(given_hours), "readout_source": "given",
                 "readout_rule": f"given ({given_hours:g} h)"}
     if settle * READOUT_MARGIN > end:
         return {**out, "readout_hours": end, "readout_source": "end",
                 "readout_rule": f"end of the run: the leak-free run did not settle within {end:g} h "
-                                f"(outputs within {READOUT_EPS:g} of their final values only after {settle:.3g} h)"}
+                                f"(outputs within {eps:.3g} of their final values only after {settle:.3g} h)"}
     return {**out, "readout_hours": settle * READOUT_MARGIN, "readout_source": "settle",
-            "readout_rule": f"settle time of the leak-free run ({settle:.3g} h: every output within {READOUT_EPS:g} "
-                            f"formal units of its final value, latest example) x {READOUT_MARGIN:g}"}
+            "readout_rule": f"settle time of the leak-free run ({settle:.3g} h: every output within {eps:.3g} "
+                            f"formal units, {100 * READOUT_EPS:g} % of full scale, of its final value, latest "
+                            f"example) x {READOUT_MARGIN:g}"}
 
 
 def compare(sim: GateSimulation, network_outputs: np.ndarray, formal_outputs: np.ndarray | None = None,

@@ -309,7 +309,9 @@ def _sequences(raw: Any, dsd: DSDSpec) -> SequencesSpec:
     for kind in checked.gc_kinds:
         lo, hi = gc_count_window(checked, lengths[kind])
         if lo > hi:
-            raise fail("sequences.gc_min/gc_max", f"no {lengths[kind]}-nt {kind} domain has a GC fraction in "
+            # name what the spec gave: the GC window, or else the domain length that cannot meet it
+            given = isinstance(raw, dict) and ("gc_min" in raw or "gc_max" in raw)
+            raise fail("sequences.gc_min/gc_max" if given else f"dsd.{kind}_nt", f"no {lengths[kind]}-nt {kind} domain has a GC fraction in "
                                                   f"[{checked.gc_min:g}, {checked.gc_max:g}] (it would need "
                                                   f"{lo} to {hi} G+C)")
     frozen = tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in rules.items()))

@@ -30,7 +30,7 @@ def test_readout_is_the_leak_free_settle_time_times_the_margin_and_ignores_the_l
     settle = report["leak_free_settle_hours"]
     assert 0 < settle < 24 and report["readout_source"] == "settle"
     assert report["readout_hours"] == pytest.approx(settle * READOUT_MARGIN)
-    assert str(READOUT_MARGIN) in report["readout_rule"] and str(READOUT_EPS) in report["readout_rule"]
+    assert f"x {READOUT_MARGIN:g}" in report["readout_rule"] and f"{100 * READOUT_EPS:g} % of full scale" in report["readout_rule"]
     other, _ = gate_report(crn, system, SCHEME, 10.0, x, np.array([[0.0, 1.0], [1.0, 0.0]]), hours=24)
     assert other["readout_hours"] == report["readout_hours"]  # other labels, same read-out
     assert not [k for k in json.dumps(report).split('"') if "best" in k]  # no time picked by agreement
