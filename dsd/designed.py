@@ -3,7 +3,8 @@ sequences stage) without importing :mod:`sequences`.
 
 - ``domains.csv`` (``name,kind,length,sequence,gc,dG_kcal``): each toehold's designed duplex free
   energy (kcal/mol, ViennaRNA DNA parameters, 25 C, 1 M Na+) sets its rates (:mod:`dsd.rates`);
-- ``occlusion.csv`` (``site,toehold,strand,Kd_M``): a single strand (order name) that binds the
+- ``occlusion.csv`` (``site,toehold,strand,Kd_M``): a single strand (order name; ``S_<species>`` for a signal
+  strand) that binds the
   exposed complement of toehold ``toehold`` with dissociation constant ``Kd_M`` (M) without being
   able to displace anything. Each site becomes reversible binding of that strand to every gate
   exposing that toehold: k_on the toehold binding rate of :mod:`dsd.rates` (/nM/s), k_off =
@@ -83,14 +84,20 @@ def occlusion_reactions(crn: CRN, system: DomainSystem, scheme, sites, toehold_d
         for species, toehold, _ in scheme.exposed_toeholds(r, i):
             exposing.setdefault(toehold, []).append(species)
     single = {c.name: c for c in system.complexes if len(c.strands) == 1}
+    formal = set(crn.species)
     out, unused = [], []
     for site, toehold, strand, kd_M in sites:
         cx = single.get(strand)
         gates = exposing.get(toehold, [])
-        if cx is None or not gates:
+        if cx is not None:
+            species = system.species_of.get(cx.name, cx.name) if cx.role == "signal" else cx.name
+        elif strand.startswith("S_") and strand[2:] in formal:  # a signal strand made by the circuit
+            species = strand[2:]
+        else:
+            species = None
+        if species is None or not gates:
             unused.append(site)
             continue
-        species = system.species_of.get(cx.name, cx.name) if cx.role == "signal" else cx.name
         k_on = rates.bind(toehold, scheme.toehold_nt)  # /nM/s
         for g in gates:
             bound = f"Occ_{site}_{g}"

@@ -171,7 +171,9 @@ def formal_limit(crn: CRN, x: np.ndarray) -> np.ndarray | None:
     return signal_values(crn, crn.outputs, final)
 
 
-def _kinetics(crn, system, scheme, unit_nM, leak, initial_leak, kinetics):
+def gate_kinetics(crn, system, scheme, unit_nM, leak, initial_leak, kinetics: dict) -> CRN:
+    """The gate-level CRN with leaks (/nM/s, fraction), options of :func:`dsd.kinetics.gate_crn` and
+    ``extra_reactions`` from ``kinetics``."""
     from dsd.kinetics import gate_crn
 
     gates = gate_crn(crn, system, scheme, unit_nM, leak_per_nM_s=leak, initial_leak=initial_leak,
@@ -193,7 +195,7 @@ def leak_sweep(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nda
             if leak == 0 and initial == 0 and leak_free is not None:
                 sim = leak_free
             else:
-                gates = _kinetics(crn, system, scheme, unit_nM, leak, initial, kinetics)
+                gates = gate_kinetics(crn, system, scheme, unit_nM, leak, initial, kinetics)
                 sim = simulate_gates(gates, x, unit_nM, t_end_hours=hours, n_points=121, rtol=SWEEP_RTOL,
                                      extra_hours=(readout,))
             runs[(leak, initial)] = sim
@@ -226,7 +228,7 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
     if reference is None:
         raise ValueError("nothing to compare the gate-level outputs with: give a model")
     start = time.perf_counter()
-    ideal_gates = _kinetics(crn, system, scheme, unit_nM, 0.0, 0.0, kinetics)
+    ideal_gates = gate_kinetics(crn, system, scheme, unit_nM, 0.0, 0.0, kinetics)
     ideal = simulate_gates(ideal_gates, x, unit_nM, t_end_hours=hours)
     chosen = readout_time(ideal, readout_hours)
     readout = chosen["readout_hours"]
@@ -239,7 +241,7 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
     key = (float(leak_per_nM_s), float(initial_leak))
     sim = runs.get(key)
     if sim is None:
-        sim = simulate_gates(_kinetics(crn, system, scheme, unit_nM, *key, kinetics), x, unit_nM, t_end_hours=hours,
+        sim = simulate_gates(gate_kinetics(crn, system, scheme, unit_nM, *key, kinetics), x, unit_nM, t_end_hours=hours,
                              extra_hours=(readout,))
         runs[key] = sim
     main = compare(sim, reference, formal, readout)
@@ -257,5 +259,5 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
 
 
 __all__ = ["GateSimulation", "simulate_gates", "readout_time", "compare", "agreement_over_time", "formal_values",
-           "formal_limit", "gate_report", "leak_sweep", "READOUT_EPS", "READOUT_MARGIN", "SWEEP_LEAKS",
+           "formal_limit", "gate_kinetics", "gate_report", "leak_sweep", "READOUT_EPS", "READOUT_MARGIN", "SWEEP_LEAKS",
            "SWEEP_INITIAL_LEAKS"]

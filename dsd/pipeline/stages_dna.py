@@ -30,9 +30,9 @@ def input_box(spec: BuildSpec, examples: Examples | None):
 
 def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None, work: Path, previous: Path,
               previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
-              enter: Callable[[str], None] = lambda name: None):
-    """translate (system.pil, dsd.json), verify (verification.json) and gatesim (gatesim.json);
-    returns the sized domain system.
+              enter: Callable[[str], None] = lambda name: None, gatesim: bool = True):
+    """translate (system.pil, dsd.json), verify (verification.json) and, when ``gatesim``, the
+    gate-level stage (:func:`stage_gatesim`); returns (the sized domain system, scheme, sizing).
 
     Verification depends only on the formal CRN and the scheme: it is reused from the previous
     build when both are unchanged."""
@@ -102,32 +102,12 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         log(f"verify: {'reused' if reused else 'done'}, {report['shapes']} shapes "
             f"({time.perf_counter() - t0:.1f} s)")
 
-    if sizing is not None and examples is not None and examples.network_outputs is not None:
-        enter("gatesim")
-        t0 = time.perf_counter()
-        n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
-        if spec.simulation.examples is not None and d.examples is None:
-            n = min(n, spec.simulation.examples)
-        plotted = plotted_examples(work)  # the report's examples, picked by the simulate stage
-        key = stage_key((work / "system.pil").read_text(), json.dumps(asdict(d), sort_keys=True),
-                    array_hash(examples.x[:n], examples.network_outputs[:n]), plotted,
-                    array_hash(examples.x[plotted]))
-        reused = reuse_stage("gatesim", key, ("gatesim.json", GATE_TRAJECTORIES_FILE), work, previous,
-                             previous_hashes, result)
-        if reused:
-            report = json.loads((work / "gatesim.json").read_text())
-        else:
-            report = _gatesim(crn, system, scheme, spec, examples, n)
-            atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
-            write_gate_trajectories(work, crn, system, scheme, d.unit_nM, d.leak_per_nM_s, d.hours, examples.x,
-                                    plotted, initial_leak=d.initial_leak)
-        result.stages["gatesim"] = {k: v for k, v in report.items() if k not in ("agreement_over_time",)} | {
-            "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
-        _gatesim_checks(report, n, d, result, log, reused, time.perf_counter() - t0)
-    return system
+    if gatesim:
+        stage_gatesim(spec, crn, system, scheme, sizing, examples, work, previous, previous_hashes, result, log, enter)
+    return system, scheme, sizing
 
 
-def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int) -> dict:
+def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int, kinetics: dict) -> dict:
     """Gate-level simulation of the first ``n`` examples with the spec's leaks, the leak-free run
     (which sets the read-out time unless dsd.readout_hours is given) and the leak sweep."""
     from dsd.gatesim import gate_report
@@ -135,7 +115,7 @@ def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: i
     d = spec.dsd
     report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
                             leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak, hours=d.hours,
-                            readout_hours=d.readout_hours, sweep=True)
+                            readout_hours=d.readout_hours, sweep=True, **kinetics)
     return report
 
 
@@ -157,3 +137,60 @@ def _gatesim_checks(report: dict, n: int, d, result: BuildResult, log: Callable[
     for e in report.get("leak_sweep", []):
         log(f"  leak {e['leak_per_nM_s']:>6g} /nM/s, initial leak {e['initial_leak']:<5g}: {e['argmax_match']:>4}/{n} "
             f"at {e['readout_hours']:.3g} h, max error {e['max_abs_error']:.2g}; {e['argmax_match_end']}/{n} at the end")
+
+
+def stage_gatesim(spec: BuildSpec, crn: CRN, system, scheme, sizing, examples: Examples | None, work: Path,
+                  previous: Path, previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
+                  enter: Callable[[str], None] = lambda name: None, designed: bool = False) -> None:
+    """gatesim.json and gate_trajectories.json (needs sized gates and the network's examples).
+    ``designed``: the design stage wrote domains.csv (toehold dG_kcal) and occlusion.csv into
+    ``work``: the kinetics use them, and gatesim.json adds the run without the occlusion sites."""
+    if sizing is None or examples is None or examples.network_outputs is None:
+        return
+    d = spec.dsd
+    enter("gatesim")
+    t0 = time.perf_counter()
+    n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
+    if spec.simulation.examples is not None and d.examples is None:
+        n = min(n, spec.simulation.examples)
+    plotted = plotted_examples(work)  # the report's examples, picked by the simulate stage
+    design_text = [(work / f).read_text() if (work / f).is_file() else "" for f in ("domains.csv", "occlusion.csv")]
+    key = stage_key((work / "system.pil").read_text(), json.dumps(asdict(d), sort_keys=True),
+                    array_hash(examples.x[:n], examples.network_outputs[:n]), plotted,
+                    array_hash(examples.x[plotted]), designed, *(design_text if designed else []))
+    reused = reuse_stage("gatesim", key, ("gatesim.json", GATE_TRAJECTORIES_FILE), work, previous,
+                         previous_hashes, result)
+    if reused:
+        report = json.loads((work / "gatesim.json").read_text())
+    else:
+        kinetics, notes = {}, []
+        if designed:
+            from dsd.designed import designed_kinetics
+
+            kinetics, notes = designed_kinetics(work, crn, system, scheme)
+        report = _gatesim(crn, system, scheme, spec, examples, n, kinetics)
+        report["designed_sequences"] = {"used": designed, "notes": notes}
+        if kinetics.get("extra_reactions"):
+            report["without_occlusion_sites"] = _without_sites(crn, system, scheme, spec, examples, n, kinetics)
+        atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
+        write_gate_trajectories(work, crn, system, scheme, d.unit_nM, d.leak_per_nM_s, d.hours, examples.x,
+                                plotted, initial_leak=d.initial_leak, kinetics=kinetics)
+    result.stages["gatesim"] = {k: v for k, v in report.items() if k not in ("agreement_over_time",)} | {
+        "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
+    _gatesim_checks(report, n, d, result, log, reused, time.perf_counter() - t0)
+    for line in report.get("designed_sequences", {}).get("notes", []):
+        log(f"  {line}")
+
+
+def _without_sites(crn, system, scheme, spec: BuildSpec, examples: Examples, n: int, kinetics: dict) -> dict:
+    """The spec's run with the designed toeholds but without the occlusion sites, read at its own
+    label-free read-out time."""
+    from dsd.gatesim import gate_report
+
+    d = spec.dsd
+    plain = {k: v for k, v in kinetics.items() if k != "extra_reactions"}
+    report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
+                            leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak, hours=d.hours,
+                            readout_hours=d.readout_hours, **plain)
+    return {k: report[k] for k in ("readout_hours", "readout_rule", "argmax_match", "argmax_match_end",
+                                   "max_abs_error", "hours_to_converge", "leak_per_nM_s", "initial_leak")}

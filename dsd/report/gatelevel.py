@@ -45,6 +45,7 @@ def gate_level_html(g: dict) -> str:
                             f"Argmax agreement with the network against time, per leak case; dotted: the read-out "
                             f"time ({num(readout)} h).", "gate-agreement-time"))
     parts.append(leak_sweep_html(g))
+    parts.append(designed_html(g))
     parts.append(held_back_html(g.get("held_back")))
     return "".join(parts)
 
@@ -66,6 +67,24 @@ def leak_sweep_html(g: dict) -> str:
                    "from imperfect annealing) is there from the start. Tighter sizing (dsd.safety closer to 1) means "
                    "less gate to leak and less DNA, traded for a slightly slower finish and less slack for "
                    "pipetting error."))
+
+
+def designed_html(g: dict) -> str:
+    """Whether the kinetics used the designed sequences (toehold dG, occlusion sites), and the run
+    without the occlusion sites."""
+    info = g.get("designed_sequences")
+    if not info or not info.get("used"):
+        return note("Toehold rates from the target free energy per toehold length (no designed sequences used).")
+    out = "<h4>Designed sequences in the kinetics</h4>" + "".join(note(line) for line in info.get("notes", []))
+    w = g.get("without_occlusion_sites")
+    if w:
+        n = g.get("examples")
+        out += table(["run", "read-out (h)", "agreement at the read-out", "decided after (h)"],
+                     [("with the occlusion sites", g.get("readout_hours"), Raw(f"{g.get('argmax_match')}/{n}"),
+                       g.get("hours_to_converge")),
+                      ("without them", w.get("readout_hours"), Raw(f"{w.get('argmax_match')}/{n}"),
+                       w.get("hours_to_converge"))])
+    return out
 
 
 def held_back_html(held: list | None) -> str:
