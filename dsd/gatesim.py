@@ -159,6 +159,14 @@ def agreement_over_time(sim: GateSimulation, reference: np.ndarray) -> dict:
     return {"t_hours": sim.t_hours.tolist(), "argmax_match": along.astype(int).tolist()}
 
 
+def input_rows(names_in: list[str], names_out: list[str], x: np.ndarray, outputs: np.ndarray,
+               formal: np.ndarray) -> list[dict]:
+    """``[{"inputs": {...}, "outputs": {...}, "formal_outputs": {...}}]`` in the order of ``x``'s
+    rows, every value in formal units."""
+    return [{"inputs": dict(zip(names_in, map(float, xi))), "outputs": dict(zip(names_out, map(float, oi))),
+             "formal_outputs": dict(zip(names_out, map(float, fi)))} for xi, oi, fi in zip(x, outputs, formal)]
+
+
 def formal_limit(crn: CRN, x: np.ndarray) -> np.ndarray | None:
     """The formal CRN's outputs fired to completion (formal units), None when not feed-forward."""
     from crn.feedforward import NotFeedForward, fire_to_completion
@@ -259,5 +267,5 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
 
 
 __all__ = ["GateSimulation", "simulate_gates", "readout_time", "compare", "agreement_over_time", "formal_values",
-           "formal_limit", "gate_kinetics", "gate_report", "leak_sweep", "READOUT_EPS", "READOUT_MARGIN", "SWEEP_LEAKS",
+           "formal_limit", "input_rows", "gate_kinetics", "gate_report", "leak_sweep", "READOUT_EPS", "READOUT_MARGIN", "SWEEP_LEAKS",
            "SWEEP_INITIAL_LEAKS"]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dsd.gatesim import input_rows as rows_json  # noqa: F401  (the CLI's name for it)
+
 
 def read_inputs_csv(path: Path, names: list[str]) -> np.ndarray:
     """(n_rows, len(names)) input values (formal units) in ``names``' order, rows in file order.
@@ -56,10 +58,3 @@ def read_inputs_csv(path: Path, names: list[str]) -> np.ndarray:
                 raise ValueError(f"{path}: row {i}, column {header[j]!r}: expected a finite number, got {cell!r}")
             out[i - 2, k] = v
     return out
-
-
-def rows_json(names_in: list[str], names_out: list[str], x: np.ndarray, outputs: np.ndarray,
-              formal: np.ndarray) -> list[dict]:
-    """``[{"inputs": {...}, "outputs": {...}, "formal_outputs": {...}}]`` in the rows' order."""
-    return [{"inputs": dict(zip(names_in, map(float, xi))), "outputs": dict(zip(names_out, map(float, oi))),
-             "formal_outputs": dict(zip(names_out, map(float, fi)))} for xi, oi, fi in zip(x, outputs, formal)]

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from crn.atomic import atomic_write_text
 from crn.model import CRN
 from crn.textformat import format_crn
@@ -194,3 +196,46 @@ def _without_sites(crn, system, scheme, spec: BuildSpec, examples: Examples, n: 
                             readout_hours=d.readout_hours, **plain)
     return {k: report[k] for k in ("readout_hours", "readout_rule", "argmax_match", "argmax_match_end",
                                    "max_abs_error", "hours_to_converge", "leak_per_nM_s", "initial_leak")}
+
+
+INPUTS_FILE = "inputs.json"
+
+
+def stage_inputs(spec: BuildSpec, crn: CRN, system, scheme, sizing, work: Path, result: BuildResult,
+                 log: Callable[[str], None], enter: Callable[[str], None] = lambda name: None) -> None:
+    """A CRN-only build's ``simulation.inputs`` (formal units): the formal CRN to
+    simulation.check_t_end (``formal_outputs``) and, when the gates are sized, the gate level read
+    at its label-free read-out time (``outputs``), with the spec's leaks; writes inputs.json."""
+    from crn.simulate import simulate
+    from dsd.gatesim import gate_report, input_rows
+
+    enter("inputs")
+    t0 = time.perf_counter()
+    names_in, names_out = [s.name for s in crn.inputs], [s.name for s in crn.outputs]
+    for i, row in enumerate(spec.simulation.inputs):
+        if len(row) != len(names_in):
+            raise ValueError(f"simulation.inputs: vector {i + 1} has {len(row)} values; the CRN has "
+                             f"{len(names_in)} inputs ({', '.join(names_in)})")
+    x = np.asarray(spec.simulation.inputs, float)
+    t_end = spec.simulation.check_t_end
+    formal = simulate(crn, x, t_end=t_end, rtol=spec.simulation.rtol, atol=spec.simulation.atol).outputs
+    data = {"what": "simulation.inputs of a CRN-only build: outputs (gate level at the read-out time) and "
+                    "formal_outputs (formal CRN at formal_t_end), formal units",
+            "inputs": names_in, "outputs": names_out, "formal_t_end": t_end, "gate_level": sizing is not None}
+    gates = formal
+    if sizing is not None and system is not None:
+        d = spec.dsd
+        report, sim = gate_report(crn, system, scheme, d.unit_nM, x, formal, leak_per_nM_s=d.leak_per_nM_s,
+                                  initial_leak=d.initial_leak, hours=d.hours, readout_hours=d.readout_hours)
+        gates = sim.at(report["readout_hours"])
+        data.update({k: report[k] for k in ("readout_hours", "readout_rule", "readout_source", "leak_per_nM_s",
+                                            "initial_leak", "unit_nM")})
+    else:
+        log("inputs: the gates are not sized (no crn.input_range): outputs are the formal CRN's")
+    data["rows"] = input_rows(names_in, names_out, x, gates, formal)
+    atomic_write_text(work / INPUTS_FILE, json.dumps(data, indent=1))
+    worst = max((abs(r["outputs"][o] - r["formal_outputs"][o]) for r in data["rows"] for o in names_out), default=0.0)
+    result.stages["inputs"] = {"rows": len(x), "max_abs_error": worst, "seconds": time.perf_counter() - t0}
+    log(f"inputs: {len(x)} input vectors, max |gates - formal| {worst:.3g}"
+        + (f" at {data['readout_hours']:.3g} h" if "readout_hours" in data else "")
+        + f" ({time.perf_counter() - t0:.1f} s)")

@@ -120,3 +120,43 @@ def agreement_png(curves: list[dict], readout: float, examples: int) -> bytes:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="lower left")
     return png(fig)
+
+
+def inputs_html(data: dict) -> str:
+    """A CRN-only build's ``simulation.inputs`` (inputs.json): a table and a figure of the gate
+    level at the read-out time against the formal CRN at the end of its run."""
+    outs = data.get("outputs") or []
+    rows = data.get("rows") or []
+    gate = data.get("gate_level")
+    head = (f"Gate level read at {num(data.get('readout_hours'))} h ({data.get('readout_rule')}), leak "
+            f"{num(data.get('leak_per_nM_s'))} /nM/s, initial leak {num(data.get('initial_leak'))}; formal CRN at "
+            f"t = {num(data.get('formal_t_end'))}." if gate else
+            "The gates were not sized (no crn.input_range): only the formal CRN was simulated.")
+    table_rows = [(", ".join(f"{k} = {num(v)}" for k, v in r["inputs"].items()),
+                   *[r["outputs"][o] for o in outs], *[r["formal_outputs"][o] for o in outs]) for r in rows]
+    body = ("<h3>Input vectors (simulation.inputs, inputs.json)</h3>" + note(head)
+            + table(["inputs", *[f"{o} (gates)" for o in outs], *[f"{o} (formal)" for o in outs]], table_rows))
+    if rows and outs and gate:
+        body += figure(inputs_png(rows, outs), "Each input vector's outputs: gate level at the read-out time "
+                                               "(bars) and the formal CRN (black ticks), formal units.", "inputs")
+    return body
+
+
+def inputs_png(rows: list[dict], outs: list[str]) -> bytes:
+    """Grouped bars: per input vector and output, the gate level with the formal value as a tick."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(max(4.0, 1.2 * len(rows) * len(outs) + 1.5), 3.4), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    width = 0.8 / len(outs)
+    for k, o in enumerate(outs):
+        xs = [i + k * width for i in range(len(rows))]
+        ax.bar(xs, [r["outputs"][o] for r in rows], width=width * 0.9, color=f"C{k % 10}", label=o)
+        ax.scatter(xs, [r["formal_outputs"][o] for r in rows], marker="_", s=300, color="black", zorder=3)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(rows))])
+    ax.set_xticklabels([", ".join(f"{v:g}" for v in r["inputs"].values()) for r in rows], fontsize=8)
+    ax.set_xlabel("input vector (" + ", ".join(rows[0]["inputs"]) + ")")
+    ax.set_ylabel("output (formal units)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return png(fig)

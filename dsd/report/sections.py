@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsd.report.figures import confidence_png, trajectory_png
-from dsd.report.gatelevel import gate_level_html
+from dsd.report.gatelevel import gate_level_html, inputs_html
 from dsd.report.html import (DASH, Raw, Section, badge, e, figure, kv_table, money, note, num, pct, r_text,
                              short_list, table)
 from dsd.report.numbers import CONFIDENCE_KINDS, check_summary, network_confidence, pearson_r
@@ -110,6 +110,8 @@ def section_counts(b: BuildFolder) -> Section:
 
 def section_agreement(b: BuildFolder) -> Section:
     if b.simulation is None:
+        if b.inputs is not None:  # a CRN-only build with simulation.inputs
+            return _section("agreement", inputs_html(b.inputs))
         return _section("agreement", "", "no simulation.json (a build without a network has no examples to "
                                          "compare on)")
     s = b.simulation
