@@ -33,10 +33,10 @@ def toehold_dG(folder: Path) -> tuple[dict[str, float] | None, str]:
     """(toehold domain name -> dG kcal/mol, a note) from ``folder/domains.csv``."""
     path = Path(folder) / "domains.csv"
     if not path.is_file():
-        return None, f"{path} not found: toehold rates from the target dG per length"
+        return None, f"{path.name} not found: toehold rates from the target dG per length"
     rows = _table(path)
     if not rows or "dG_kcal" not in rows[0]:
-        return None, f"{path} has no dG_kcal column: toehold rates from the target dG per length"
+        return None, f"{path.name} has no dG_kcal column: toehold rates from the target dG per length"
     out = {}
     for i, r in enumerate(rows, start=2):
         if r.get("kind") != "toehold" or not (r.get("dG_kcal") or "").strip():
@@ -48,18 +48,18 @@ def toehold_dG(folder: Path) -> tuple[dict[str, float] | None, str]:
         if not (math.isfinite(dg) and dg < 0):
             raise ValueError(f"{path}: row {i}, column 'dG_kcal': expected a negative free energy, got {dg:g}")
         out[r["name"]] = dg
-    return out, f"{len(out)} toehold dG from {path}"
+    return out, f"{len(out)} toehold dG from {path.name}"
 
 
 def occlusion_sites(folder: Path) -> tuple[list[tuple[str, str, str, float]], str]:
     """[(site, toehold, strand, Kd_M)] from ``folder/occlusion.csv``, and a note."""
     path = Path(folder) / "occlusion.csv"
     if not path.is_file():
-        return [], f"{path} not found: no spurious binding sites modelled"
+        return [], f"{path.name} not found: no spurious binding sites modelled"
     rows = _table(path)
     need = ("site", "toehold", "strand", "Kd_M")
     if rows and any(k not in rows[0] for k in need):
-        return [], f"{path} lacks columns {', '.join(need)}: no spurious binding sites modelled"
+        return [], f"{path.name} lacks columns {', '.join(need)}: no spurious binding sites modelled"
     out = []
     for i, r in enumerate(rows, start=2):
         try:
@@ -69,7 +69,7 @@ def occlusion_sites(folder: Path) -> tuple[list[tuple[str, str, str, float]], st
         if not (math.isfinite(kd) and kd > 0):
             raise ValueError(f"{path}: row {i}, column 'Kd_M': expected a positive number (M), got {r['Kd_M']!r}")
         out.append((r["site"], r["toehold"], r["strand"], kd))
-    return out, f"{len(out)} spurious binding sites from {path}"
+    return out, f"{len(out)} spurious binding sites from {path.name}"
 
 
 def occlusion_reactions(crn: CRN, system: DomainSystem, scheme, sites, toehold_dG_kcal=None) -> tuple[list, list]:
