@@ -8,6 +8,11 @@ new sequence rules) updates the hashes in the same commit and says why in its me
 Updated on branch ``rates``: backward strands in 10x excess of their gate (dsd.sizing helper_excess)
 change the helper concentrations in strands.csv and the mixing table in protocol.md; order.csv
 and domains.csv (what is ordered, the sequences) are unchanged.
+
+Updated on branch ``readout``: protocols/iris.yaml sizes gates and fuels at safety 1.2 (was 2) so
+that the circuit survives 1e-9 /nM/s leak with 0.5 % initial leak at the label-free read-out; the
+concentrations in strands.csv and the mixing table in protocol.md change, order.csv and
+domains.csv do not.
 """
 
 import hashlib
@@ -21,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_SHA256 = {
     "order.csv": "d0f2890ac0903a456b46045538580f7986d05f43c7c6df1ed588e842132b2285",
-    "strands.csv": "e07f664a4c0d34a2c012c720e531a1279f24eb9e0a1d8be79bce8d80882bd71d",
+    "strands.csv": "84a9a37bd0f37650f148efe49d13b70bba4f496e532eb7be4c35a8bf55277bf2",
     "domains.csv": "56463c6d2ea833b0949285ee0344aa861079146945f47390ea70c4df8cbc5846",
-    "protocol.md": "fa489d1a5b72539f420a9782ff127dc89598ef5b9bd1f56e2c3bf3c297e2e87d",
+    "protocol.md": "40a1751d3a9e2e1ed24d5565ff93196e562c538dd7ff1887fd40da0126529b1d",
 }
 
 
