@@ -69,8 +69,8 @@ def main() -> None:
             for leak in (0.0, 1e-9):
                 report, _ = gate_report(crn, system, scheme, 10.0, x, net, leak_per_nM_s=leak, hours=48)
                 row[f"gatesim_leak_{leak:g}"] = {k: report[k] for k in (
-                    "examples", "argmax_match", "max_abs_error", "hours_to_converge", "best_readout_hours",
-                    "argmax_match_at_best_readout", "seconds")}
+                    "examples", "argmax_match", "max_abs_error", "hours_to_converge", "readout_hours",
+                    "readout_rule", "argmax_match_end", "seconds")}
         results["models"][name] = row
         print(f"{name:>10}: {row['reactions']} reactions, {row['complexes']} complexes, {row['strands']} strands, "
               f"{row['nucleotides']} nt; translate {t_translate:.1f} s, verify {row['shapes']} shapes "

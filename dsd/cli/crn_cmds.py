@@ -177,42 +177,62 @@ def stats(
 @user_errors
 def simulate(
     crn_file: Path = typer.Argument(..., metavar="CRN", callback=input_file, help="CRN text file"),
-    model: Path = typer.Option(..., metavar="MODEL", callback=input_file,
-                               help="the network the CRN was compiled from (its examples are used)"),
+    model: Optional[Path] = typer.Option(None, metavar="MODEL", callback=input_file,
+                                         help="the network the CRN was compiled from (its examples are used)"),
+    inputs: Optional[Path] = typer.Option(None, metavar="CSV", callback=input_file,
+                                          help="input vectors (formal units): a header naming the CRN's inputs, "
+                                               "one row each; writes rows to --json"),
     examples: Optional[int] = typer.Option(None, metavar="N", callback=number(1, integer=True),
                                            help="simulate the first N examples (default all)"),
     t_end: float = typer.Option(50.0, metavar="T", callback=number(0, strict=True),
                                 help="simulated time (formal units; rate constants 1), > 0"),
     json_out: Optional[Path] = json_option(),
 ):
-    """Simulate a CRN on the model's examples and compare with the network.
+    """Simulate a CRN on the model's examples (compare with the network) or on --inputs rows.
 
     \b
     Example:  dsd simulate crn.txt --model model.npz --examples 20 --t-end 2000 --json sim.json
+              dsd simulate crn.txt --inputs inputs.csv --t-end 2000 --json rows.json
     """
     from crn.analysis import agreement, convergence_times
     from crn.simulate import simulate as run
     from crn.checks import check_crn
     from crn.textformat import read_crn
+    from dsd.cli._inputs import read_inputs_csv, rows_json
     from dsd.pipeline.build import model_examples
 
+    if model is None and inputs is None:
+        raise typer.BadParameter("give --model (its examples) or --inputs (a CSV of input vectors)",
+                                 param_hint="'--model'")
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
-    network, x = model_examples(model)
-    if len(crn.inputs) != network.dims[0]:
-        raise ValueError(f"the CRN has {len(crn.inputs)} inputs but the model has {network.dims[0]}")
-    if len(crn.outputs) != network.dims[-1]:
-        raise ValueError(f"the CRN has {len(crn.outputs)} outputs but the model has {network.dims[-1]}")
+    network = None
+    if model is not None:
+        network, x = model_examples(model)
+        if len(crn.inputs) != network.dims[0]:
+            raise ValueError(f"the CRN has {len(crn.inputs)} inputs but the model has {network.dims[0]}")
+        if len(crn.outputs) != network.dims[-1]:
+            raise ValueError(f"the CRN has {len(crn.outputs)} outputs but the model has {network.dims[-1]}")
+    if inputs is not None:
+        x = read_inputs_csv(inputs, [s.name for s in crn.inputs])
     if examples is not None:
         x = x[:examples]
-    with err_console.status(f"simulating {len(x)} examples to t = {t_end:g}"):
+    with err_console.status(f"simulating {len(x)} input vectors to t = {t_end:g}"):
         result = run(crn, x, t_end=t_end, keep_trajectories=False)
-    report = {"examples": len(x), **agreement(result.outputs, network.forward(x)),
-              "seconds": result.seconds, "t_end": t_end}
+    report = {"examples": len(x), "seconds": result.seconds, "t_end": t_end}
     times = convergence_times(result)
     report["stabilisation_time_median"] = float(np.median(times["stabilisation_time"]))
-    console.print(f"{report['argmax_match']}/{report['examples']} examples: CRN argmax equals the network; "
-                  f"max |CRN - network| = {report['max_abs_error']:.2e}; {report['seconds']:.2f} s")
+    if network is not None:
+        report.update(agreement(result.outputs, network.forward(x)))
+        console.print(f"{report['argmax_match']}/{report['examples']} examples: CRN argmax equals the network; "
+                      f"max |CRN - network| = {report['max_abs_error']:.2e}; {report['seconds']:.2f} s")
+    if inputs is not None:
+        # a formal run is read at its end: outputs and formal_outputs are both the values at t_end
+        report["rows"] = rows_json([s.name for s in crn.inputs], [s.name for s in crn.outputs], x, result.outputs,
+                                   result.outputs)
+        for row in report["rows"]:
+            console.print(", ".join(f"{k} = {v:g}" for k, v in row["inputs"].items()) + " -> "
+                          + ", ".join(f"{k} = {v:.4g}" for k, v in row["outputs"].items()), highlight=False)
     if json_out is not None:
         write_json(json_out, report)
     for finding in warnings:

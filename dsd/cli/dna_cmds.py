@@ -9,8 +9,9 @@ from typing import Optional
 
 import typer
 
-from dsd.cli._common import (app, console, err_console, input_file, input_range, json_option, number, output_dir,
-                             output_file, progress_bar, user_errors, write_json)
+from dsd.cli._common import (app, console, err_console, input_dir, input_file, input_range, json_option, number,
+                             output_dir, output_file, progress_bar, user_errors, write_json)
+from dsd.rates import DEFAULT_INITIAL_LEAK
 
 
 def _model_inputs(model: Path | None, crn):
@@ -137,39 +138,94 @@ def verify(
 @user_errors
 def gatesim(
     pil: Path = typer.Argument(..., metavar="PIL", callback=input_file,
-                               help="sized domain-level system written by dsd translate --model"),
-    model: Path = typer.Option(..., metavar="MODEL", callback=input_file,
-                               help="the network (its examples are the inputs)"),
+                               help="sized domain-level system written by dsd translate --model/--input-range"),
+    model: Optional[Path] = typer.Option(None, metavar="MODEL", callback=input_file,
+                                         help="the network: its examples are the inputs (unless --inputs) and its "
+                                              "outputs the reference"),
+    inputs: Optional[Path] = typer.Option(None, metavar="CSV", callback=input_file,
+                                          help="input vectors (formal units): a header naming the CRN's inputs, "
+                                               "one row each; writes rows to --json"),
     examples: Optional[int] = typer.Option(None, metavar="N", callback=number(1, integer=True),
                                            help="simulate the first N examples (default all)"),
     hours: float = typer.Option(48.0, metavar="H", callback=number(0, strict=True), help="simulated time (hours), > 0"),
     leak: float = typer.Option(0.0, metavar="K", callback=number(0),
-                               help="leak rate constant of every gate (/nM/s, >= 0; 1e-9 is typical)"),
+                               help="gate-fuel and bimolecular leak rate constant (/nM/s, >= 0; 1e-9 is typical)"),
+    initial_leak: float = typer.Option(DEFAULT_INITIAL_LEAK, "--initial-leak", metavar="F", callback=number(0, 0.99),
+                                       help="fraction of every gate's output free at t = 0 (0 to 0.99)"),
+    readout_hours: Optional[float] = typer.Option(None, "--readout-hours", metavar="H",
+                                                  callback=number(0, strict=True),
+                                                  help="read the outputs at H hours (default: the leak-free run's "
+                                                       "settle time x 1.2)"),
+    sweep: bool = typer.Option(False, "--sweep", help="also run the leak sweep (0, 1e-9, 1e-8 /nM/s x initial leak "
+                                                      "0, 0.005, 0.02)"),
+    sequences: Optional[Path] = typer.Option(None, metavar="DIR", callback=input_dir,
+                                             help="designed sequences (dsd design): toehold dG_kcal from domains.csv, "
+                                                  "spurious sites from occlusion.csv"),
+    formal_t_end: float = typer.Option(2000.0, "--formal-t-end", metavar="T", callback=number(0, strict=True),
+                                       help="formal run for formal_outputs (formal time units), > 0"),
     json_out: Optional[Path] = json_option(),
 ):
-    """Simulate the gate-level system (nM, s) on the model's examples; compare with the network.
+    """Simulate the gate-level system (nM, s) on the model's examples or on --inputs rows; compare
+    with the network (or the formal CRN) at a read-out time chosen without labels and at the end.
 
     \b
-    Example:  dsd gatesim system.pil --model model.npz --examples 30 --hours 24 --leak 1e-9
+    Example:  dsd gatesim system.pil --model model.npz --examples 30 --leak 1e-9 --initial-leak 0.005
+              dsd gatesim system.pil --inputs inputs.csv --json rows.json
     """
-    from dsd.gatesim import gate_report
+    from crn.simulate import simulate as run_formal
+    from dsd.cli._inputs import read_inputs_csv, rows_json
+    from dsd.gatesim import formal_limit, gate_report
     from dsd.pil import read_pil
     from dsd.verify import check_coverage
 
+    if model is None and inputs is None:
+        raise typer.BadParameter("give --model (its examples) or --inputs (a CSV of input vectors)",
+                                 param_hint="'--model'")
     loaded = read_pil(pil)
     crn = loaded.crn
     check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     if "unit_nM" not in loaded.header:
-        raise ValueError(f"{pil} is not sized (no #| unit_nM); write it with dsd translate --model")
+        raise ValueError(f"{pil} is not sized (no #| unit_nM); write it with dsd translate --model or --input-range")
     network, x = _model_inputs(model, crn)
+    if inputs is not None:
+        x = read_inputs_csv(inputs, [s.name for s in crn.inputs])
     if examples is not None:
         x = x[:examples]
-    with err_console.status(f"simulating the gates for {len(x)} examples, {hours:g} h"):
-        report, _ = gate_report(crn, loaded.system, loaded.scheme, float(loaded.header["unit_nM"]), x,
-                                network.forward(x), leak_per_nM_s=leak, hours=hours)
-    console.print(f"{report['argmax_match']}/{report['examples']} examples: gate-level argmax equals the network; "
-                  f"max |gates - network| = {report['max_abs_error']:.2e}; decided after "
-                  f"{report['hours_to_converge']:.2f} h; {report['seconds']:.1f} s")
+    kinetics, notes = {}, []
+    if sequences is not None:
+        from dsd.designed import designed_kinetics
+
+        kinetics, notes = designed_kinetics(sequences, crn, loaded.system, loaded.scheme)
+    for line in notes:
+        err_console.print(line, markup=False, highlight=False)
+    reference = network.forward(x) if network is not None else None
+    formal = None
+    if reference is None:
+        formal = formal_limit(crn, x)
+        if formal is None:  # not feed-forward: the formal run's end is the reference
+            formal = run_formal(crn, x, t_end=formal_t_end).outputs
+        reference = formal
+    with err_console.status(f"simulating the gates for {len(x)} input vectors, {hours:g} h"):
+        report, sim = gate_report(crn, loaded.system, loaded.scheme, float(loaded.header["unit_nM"]), x, reference,
+                                  leak_per_nM_s=leak, initial_leak=initial_leak, hours=hours,
+                                  readout_hours=readout_hours, sweep=sweep, **kinetics)
+    if network is None:
+        report["compared_with"] = "formal CRN"
+    report["sequences"] = {"folder": str(sequences), "notes": notes} if sequences is not None else None
+    readout = report["readout_hours"]
+    console.print(f"read-out {readout:.3g} h ({report['readout_rule']}); {report['argmax_match']}/{report['examples']}: "
+                  f"gate-level argmax equals the {report['compared_with']} at the read-out, "
+                  f"{report['argmax_match_end']}/{report['examples']} after {hours:g} h; max error at the read-out "
+                  f"{report['max_abs_error']:.2e}; decided after {report['hours_to_converge']:.2f} h; "
+                  f"{report['seconds']:.1f} s")
+    for e in report.get("leak_sweep", []):
+        console.print(f"  leak {e['leak_per_nM_s']:g} /nM/s, initial leak {e['initial_leak']:g}: "
+                      f"{e['argmax_match']}/{e['examples']} at the read-out, max error {e['max_abs_error']:.2g}")
+    if inputs is not None:
+        formal_end = run_formal(crn, x, t_end=formal_t_end).outputs
+        names_out = [s.name for s in crn.outputs]
+        report["rows"] = rows_json([s.name for s in crn.inputs], names_out, x, sim.at(readout), formal_end)
+        report["formal_t_end"] = formal_t_end
     if json_out is not None:
         write_json(json_out, report)
 

@@ -30,7 +30,7 @@ from dsd.pipeline.cache import array_hash, previous_stage_hashes, reuse_stage, s
 from dsd.pipeline.records import BuildResult, Examples, StageError  # noqa: F401  (part of the build API)
 from dsd.pipeline.spec import BuildSpec
 from dsd.report.read import BUILD_FORMAT, LEGACY_BUILD_KEYS
-from dsd.pipeline.stages_dna import stage_dna
+from dsd.pipeline.stages_dna import stage_dna, stage_gatesim, stage_inputs
 from dsd.pipeline.stages_lab import stage_design, stage_order, stage_report
 from dsd.pipeline.stages_model import crn_forms, model_examples, stage_network, stage_simulate, train_network  # noqa: F401
 
@@ -108,9 +108,11 @@ def planned_stages(spec: BuildSpec) -> list[str]:
     out = [] if spec.crn.path is not None else ["network"]
     out += ["crn"] + ([] if spec.crn.path is not None else ["simulate"])
     if spec.dsd.enabled:
-        out += ["translate"] + (["verify"] if spec.dsd.verify else []) + ([] if spec.crn.path else ["gatesim"])
-        if spec.sequences.enabled:
-            out += ["design", "order"]
+        out += ["translate"] + (["verify"] if spec.dsd.verify else [])
+        gatesim = [] if spec.crn.path else ["gatesim"]  # after the design when there are sequences
+        out += ["design"] + gatesim + ["order"] if spec.sequences.enabled else gatesim
+    if spec.crn.path is not None and spec.simulation.inputs:
+        out.append("inputs")
     if spec.report.enabled:
         out.append("report")
     return out + ["build.json"]
@@ -203,12 +205,20 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
                 f"max error {sim.get('max_abs_error', float('nan')):.2e} ({time.perf_counter() - t0:.1f} s)")
 
         if spec.dsd.enabled:
-            system = stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log, enter)
-            if spec.sequences.enabled:
+            designed = spec.sequences.enabled
+            system, scheme, sizing = stage_dna(spec, forms, examples, work, out_dir, previous_hashes, result, log,
+                                               enter, gatesim=not designed)
+            if designed:  # the gate level runs on the designed toeholds' rates
                 enter("design")
                 stage_design(spec, system, work, out_dir, previous_hashes, result, log)
+                stage_gatesim(spec, forms["formal"], system, scheme, sizing, examples, work, out_dir, previous_hashes,
+                              result, log, enter, designed=True)
                 enter("order")
                 stage_order(spec, forms["formal"], examples, work, result, log)
+
+        if spec.crn.path is not None and spec.simulation.inputs:
+            dna = (system, scheme, sizing) if spec.dsd.enabled else (None, None, None)
+            stage_inputs(spec, forms["formal"], *dna, work, result, log, enter)
 
         if spec.report.enabled:
             enter("report")

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from dsd.rates import DEFAULT_HELPER_EXCESS, DEFAULT_INITIAL_LEAK
 from dsd.pipeline.spec_check import (
     Bool, Int, Num, Pair, Seq, SpecError, Table, Text, check, check_files, checked_options, fail, parse_fields,
     position_of, section, spec_field, type_name, yaml_positions,
@@ -92,6 +93,9 @@ class SimulationSpec:
     atol: float = spec_field(1e-9, Num(gt=0))
     tolerance: float = spec_field(1e-3, Num(gt=0))  # max |CRN - network| allowed at check_t_end
     n_points: int = spec_field(201, Int(ge=2))
+    # input vectors (formal units) a CRN-only build simulates (formal and gate level) and plots
+    inputs: tuple[tuple[float, ...], ...] = spec_field(
+        (), Seq(Seq(Num(), min_len=1), example="a list of input vectors such as [[1, 0.3], [0.5, 0]]"))
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class DSDSpec:
     unit_nM: float = spec_field(10.0, Num(gt=0))  # 1 formal unit of concentration, in nM
     safety: float = spec_field(2.0, Num(ge=1))  # gate/fuel concentration = firing bound x safety x unit_nM
     leak_per_nM_s: float = spec_field(0.0, Num(ge=0))  # leak rate constant of every gate (1e-9 /nM/s is typical)
+    initial_leak: float = spec_field(DEFAULT_INITIAL_LEAK, Num(ge=0, lt=1))  # fraction of every gate's output free at t = 0
+    helper_excess: float = spec_field(DEFAULT_HELPER_EXCESS, Num(ge=1))  # helper (backward) strands per gate (x)
+    # gate-level read-out time (hours); None: the leak-free settle time x dsd.gatesim.READOUT_MARGIN
+    readout_hours: float | None = spec_field(None, Num(gt=0))
     verify: bool = spec_field(True, Bool())  # Peppercorn enumeration + crnverifier bisimulation, one per shape
     hours: float = spec_field(48.0, Num(gt=0))  # gate-level simulated time
     examples: int | None = spec_field(None, Int(ge=1))  # gate-level examples (None: those of the formal simulation)
@@ -301,7 +309,9 @@ def _sequences(raw: Any, dsd: DSDSpec) -> SequencesSpec:
     for kind in checked.gc_kinds:
         lo, hi = gc_count_window(checked, lengths[kind])
         if lo > hi:
-            raise fail("sequences.gc_min/gc_max", f"no {lengths[kind]}-nt {kind} domain has a GC fraction in "
+            # name what the spec gave: the GC window, or else the domain length that cannot meet it
+            given = isinstance(raw, dict) and ("gc_min" in raw or "gc_max" in raw)
+            raise fail("sequences.gc_min/gc_max" if given else f"dsd.{kind}_nt", f"no {lengths[kind]}-nt {kind} domain has a GC fraction in "
                                                   f"[{checked.gc_min:g}, {checked.gc_max:g}] (it would need "
                                                   f"{lo} to {hi} G+C)")
     frozen = tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in rules.items()))

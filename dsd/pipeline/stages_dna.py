@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from crn.atomic import atomic_write_text
 from crn.model import CRN
 from crn.textformat import format_crn
@@ -30,9 +32,9 @@ def input_box(spec: BuildSpec, examples: Examples | None):
 
 def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None, work: Path, previous: Path,
               previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
-              enter: Callable[[str], None] = lambda name: None):
-    """translate (system.pil, dsd.json), verify (verification.json) and gatesim (gatesim.json);
-    returns the sized domain system.
+              enter: Callable[[str], None] = lambda name: None, gatesim: bool = True):
+    """translate (system.pil, dsd.json), verify (verification.json) and, when ``gatesim``, the
+    gate-level stage (:func:`stage_gatesim`); returns (the sized domain system, scheme, sizing).
 
     Verification depends only on the formal CRN and the scheme: it is reused from the previous
     build when both are unchanged."""
@@ -52,7 +54,8 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     low, high = input_box(spec, examples)
     if low is not None:
         system, sizing = translate_sized(crn, scheme, low, high, unit_nM=d.unit_nM, safety=d.safety,
-                                         examples=examples.x if examples is not None else None)
+                                         examples=examples.x if examples is not None else None,
+                                         helper_excess=d.helper_excess)
         summary = system_summary(system, sizing)
     else:  # a hand-written CRN without a declared input range: gates cannot be sized
         from dsd.translate import translate
@@ -101,57 +104,138 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         log(f"verify: {'reused' if reused else 'done'}, {report['shapes']} shapes "
             f"({time.perf_counter() - t0:.1f} s)")
 
-    if sizing is not None and examples is not None and examples.network_outputs is not None:
-        enter("gatesim")
-        t0 = time.perf_counter()
-        n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
-        if spec.simulation.examples is not None and d.examples is None:
-            n = min(n, spec.simulation.examples)
-        plotted = plotted_examples(work)  # the report's examples, picked by the simulate stage
-        key = stage_key((work / "system.pil").read_text(), json.dumps(asdict(d), sort_keys=True),
-                    array_hash(examples.x[:n], examples.network_outputs[:n]), plotted,
-                    array_hash(examples.x[plotted]))
-        reused = reuse_stage("gatesim", key, ("gatesim.json", GATE_TRAJECTORIES_FILE), work, previous,
-                             previous_hashes, result)
-        if reused:
-            report = json.loads((work / "gatesim.json").read_text())
-        else:
-            report = _gatesim(crn, system, scheme, spec, examples, n)
-            atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
-            write_gate_trajectories(work, crn, system, scheme, d.unit_nM, d.leak_per_nM_s, d.hours, examples.x,
-                                    plotted)
-        result.stages["gatesim"] = {**report, "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
-        allowed = n // 100
-        result.add_check(f"gate-level argmax equals the network on all but {allowed} examples after {d.hours:g} h"
-                         + (f" (leak {d.leak_per_nM_s:g} /nM/s)" if d.leak_per_nM_s else ""),
-                         f"{report['argmax_match']}/{report['examples']}, decided after "
-                         f"{report['hours_to_converge']:.2f} h, max error {report['max_abs_error']:.2e}",
-                         report["argmax_match"] >= n - allowed)
-        log(f"gatesim: {'reused, ' if reused else ''}{report['argmax_match']}/{n} argmax match, "
-            f"{report['hours_to_converge']:.2f} h ({time.perf_counter() - t0:.1f} s)")
-        if "with_leak" in report:
-            w = report["with_leak"]
-            log(f"gatesim with leak {w['leak_per_nM_s']:g} /nM/s: {w['argmax_match']}/{n} argmax match, "
-                f"max error {w['max_abs_error']:.2g} after {d.hours:g} h; best read-out "
-                f"{w['argmax_match_at_best_readout']}/{n} at {w['best_readout_hours']:.2g} h")
-    return system
+    if gatesim:
+        stage_gatesim(spec, crn, system, scheme, sizing, examples, work, previous, previous_hashes, result, log, enter)
+    return system, scheme, sizing
 
 
-def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int) -> dict:
-    """Gate-level simulation of the first ``n`` examples (and, for ideal gates, the same with the
-    default leak, reported alongside)."""
+def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int, kinetics: dict) -> dict:
+    """Gate-level simulation of the first ``n`` examples with the spec's leaks, the leak-free run
+    (which sets the read-out time unless dsd.readout_hours is given) and the leak sweep."""
     from dsd.gatesim import gate_report
-    from dsd.kinetics import DEFAULT_LEAK_PER_NM_S
 
     d = spec.dsd
     report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
-                            leak_per_nM_s=d.leak_per_nM_s, hours=d.hours)
-    if d.leak_per_nM_s == 0:
-        # what leak would do, reported next to the ideal run rather than hidden
-        leaky, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
-                               leak_per_nM_s=DEFAULT_LEAK_PER_NM_S, hours=d.hours)
-        report["with_leak"] = {k: leaky[k] for k in ("leak_per_nM_s", "argmax_match", "max_abs_error",
-                                                     "hours_to_converge", "best_readout_hours",
-                                                     "argmax_match_at_best_readout", "seconds")}
+                            leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak, hours=d.hours,
+                            readout_hours=d.readout_hours, sweep=True, **kinetics)
     return report
 
+
+def _gatesim_checks(report: dict, n: int, d, result: BuildResult, log: Callable[[str], None], reused: bool,
+                    seconds: float) -> None:
+    """The build's check (ideal gates agree with the network at the read-out time) and the log."""
+    ideal = report["leak_free"]
+    allowed = n // 100
+    readout = report["readout_hours"]
+    result.add_check(f"leak-free gate-level argmax equals the network on all but {allowed} examples at the "
+                     f"read-out time ({readout:.3g} h, {report['readout_source']})",
+                     f"{ideal['argmax_match']}/{ideal['examples']} at {readout:.3g} h "
+                     f"({ideal['argmax_match_end']}/{ideal['examples']} after {d.hours:g} h), decided after "
+                     f"{ideal['hours_to_converge']:.2f} h, max error {ideal['max_abs_error']:.2e}",
+                     ideal["argmax_match"] >= n - allowed)
+    log(f"gatesim: {'reused, ' if reused else ''}read-out {readout:.3g} h ({report['readout_rule']}); leak "
+        f"{report['leak_per_nM_s']:g} /nM/s, initial leak {report['initial_leak']:g}: {report['argmax_match']}/{n} "
+        f"argmax match at the read-out, {report['argmax_match_end']}/{n} after {d.hours:g} h ({seconds:.1f} s)")
+    for e in report.get("leak_sweep", []):
+        log(f"  leak {e['leak_per_nM_s']:>6g} /nM/s, initial leak {e['initial_leak']:<5g}: {e['argmax_match']:>4}/{n} "
+            f"at {e['readout_hours']:.3g} h, max error {e['max_abs_error']:.2g}; {e['argmax_match_end']}/{n} at the end")
+
+
+def stage_gatesim(spec: BuildSpec, crn: CRN, system, scheme, sizing, examples: Examples | None, work: Path,
+                  previous: Path, previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
+                  enter: Callable[[str], None] = lambda name: None, designed: bool = False) -> None:
+    """gatesim.json and gate_trajectories.json (needs sized gates and the network's examples).
+    ``designed``: the design stage wrote domains.csv (toehold dG_kcal) and occlusion.csv into
+    ``work``: the kinetics use them, and gatesim.json adds the run without the occlusion sites."""
+    if sizing is None or examples is None or examples.network_outputs is None:
+        return
+    d = spec.dsd
+    enter("gatesim")
+    t0 = time.perf_counter()
+    n = len(examples.x) if d.examples is None else min(d.examples, len(examples.x))
+    if spec.simulation.examples is not None and d.examples is None:
+        n = min(n, spec.simulation.examples)
+    plotted = plotted_examples(work)  # the report's examples, picked by the simulate stage
+    design_text = [(work / f).read_text() if (work / f).is_file() else "" for f in ("domains.csv", "occlusion.csv")]
+    key = stage_key((work / "system.pil").read_text(), json.dumps(asdict(d), sort_keys=True),
+                    array_hash(examples.x[:n], examples.network_outputs[:n]), plotted,
+                    array_hash(examples.x[plotted]), designed, *(design_text if designed else []))
+    reused = reuse_stage("gatesim", key, ("gatesim.json", GATE_TRAJECTORIES_FILE), work, previous,
+                         previous_hashes, result)
+    if reused:
+        report = json.loads((work / "gatesim.json").read_text())
+    else:
+        kinetics, notes = {}, []
+        if designed:
+            from dsd.designed import designed_kinetics
+
+            kinetics, notes = designed_kinetics(work, crn, system, scheme)
+        report = _gatesim(crn, system, scheme, spec, examples, n, kinetics)
+        report["designed_sequences"] = {"used": designed, "notes": notes}
+        if kinetics.get("extra_reactions"):
+            report["without_occlusion_sites"] = _without_sites(crn, system, scheme, spec, examples, n, kinetics)
+        atomic_write_text(work / "gatesim.json", json.dumps(report, indent=1))
+        write_gate_trajectories(work, crn, system, scheme, d.unit_nM, d.leak_per_nM_s, d.hours, examples.x,
+                                plotted, initial_leak=d.initial_leak, kinetics=kinetics)
+    result.stages["gatesim"] = {k: v for k, v in report.items() if k not in ("agreement_over_time",)} | {
+        "hash": key, "reused": reused, "seconds": time.perf_counter() - t0}
+    _gatesim_checks(report, n, d, result, log, reused, time.perf_counter() - t0)
+    for line in report.get("designed_sequences", {}).get("notes", []):
+        log(f"  {line}")
+
+
+def _without_sites(crn, system, scheme, spec: BuildSpec, examples: Examples, n: int, kinetics: dict) -> dict:
+    """The spec's run with the designed toeholds but without the occlusion sites, read at its own
+    label-free read-out time."""
+    from dsd.gatesim import gate_report
+
+    d = spec.dsd
+    plain = {k: v for k, v in kinetics.items() if k != "extra_reactions"}
+    report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
+                            leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak, hours=d.hours,
+                            readout_hours=d.readout_hours, **plain)
+    return {k: report[k] for k in ("readout_hours", "readout_rule", "argmax_match", "argmax_match_end",
+                                   "max_abs_error", "hours_to_converge", "leak_per_nM_s", "initial_leak")}
+
+
+INPUTS_FILE = "inputs.json"
+
+
+def stage_inputs(spec: BuildSpec, crn: CRN, system, scheme, sizing, work: Path, result: BuildResult,
+                 log: Callable[[str], None], enter: Callable[[str], None] = lambda name: None) -> None:
+    """A CRN-only build's ``simulation.inputs`` (formal units): the formal CRN to
+    simulation.check_t_end (``formal_outputs``) and, when the gates are sized, the gate level read
+    at its label-free read-out time (``outputs``), with the spec's leaks; writes inputs.json."""
+    from crn.simulate import simulate
+    from dsd.gatesim import gate_report, input_rows
+
+    enter("inputs")
+    t0 = time.perf_counter()
+    names_in, names_out = [s.name for s in crn.inputs], [s.name for s in crn.outputs]
+    for i, row in enumerate(spec.simulation.inputs):
+        if len(row) != len(names_in):
+            raise ValueError(f"simulation.inputs: vector {i + 1} has {len(row)} values; the CRN has "
+                             f"{len(names_in)} inputs ({', '.join(names_in)})")
+    x = np.asarray(spec.simulation.inputs, float)
+    t_end = spec.simulation.check_t_end
+    formal = simulate(crn, x, t_end=t_end, rtol=spec.simulation.rtol, atol=spec.simulation.atol).outputs
+    data = {"what": "simulation.inputs of a CRN-only build: outputs (gate level at the read-out time) and "
+                    "formal_outputs (formal CRN at formal_t_end), formal units",
+            "inputs": names_in, "outputs": names_out, "formal_t_end": t_end, "gate_level": sizing is not None}
+    gates = formal
+    if sizing is not None and system is not None:
+        d = spec.dsd
+        report, sim = gate_report(crn, system, scheme, d.unit_nM, x, formal, leak_per_nM_s=d.leak_per_nM_s,
+                                  initial_leak=d.initial_leak, hours=d.hours, readout_hours=d.readout_hours)
+        gates = sim.at(report["readout_hours"])
+        data.update({k: report[k] for k in ("readout_hours", "readout_rule", "readout_source", "leak_per_nM_s",
+                                            "initial_leak", "unit_nM")})
+    else:
+        log("inputs: the gates are not sized (no crn.input_range): outputs are the formal CRN's")
+    data["rows"] = input_rows(names_in, names_out, x, gates, formal)
+    atomic_write_text(work / INPUTS_FILE, json.dumps(data, indent=1))
+    worst = max((abs(r["outputs"][o] - r["formal_outputs"][o]) for r in data["rows"] for o in names_out), default=0.0)
+    result.stages["inputs"] = {"rows": len(x), "max_abs_error": worst, "seconds": time.perf_counter() - t0}
+    log(f"inputs: {len(x)} input vectors, max |gates - formal| {worst:.3g}"
+        + (f" at {data['readout_hours']:.3g} h" if "readout_hours" in data else "")
+        + f" ({time.perf_counter() - t0:.1f} s)")

@@ -65,18 +65,17 @@ def plotted_examples(work: Path) -> list[int]:
 
 
 def write_gate_trajectories(work: Path, crn: CRN, system, scheme, unit_nM: float, leak_per_nM_s: float, hours: float,
-                            x: np.ndarray, indices: list[int]) -> None:
+                            x: np.ndarray, indices: list[int], initial_leak: float = 0.0, kinetics: dict | None = None) -> None:
     """``gate_trajectories.json``: the gate level ((``[y+] - [y-]``) / ``unit_nM``) over ``hours``
     for inputs ``x`` (formal units) of the examples ``indices``, with ideal gates plus
-    ``leak_per_nM_s`` as in the gatesim stage."""
-    from dsd.gatesim import simulate_gates
-    from dsd.kinetics import gate_crn
+    ``leak_per_nM_s`` and ``initial_leak`` (fraction) and ``kinetics`` (designed toeholds) as in the gatesim stage."""
+    from dsd.gatesim import gate_kinetics, simulate_gates
 
     data = {"what": "gate-level outputs ([y+] - [y-]) / unit_nM against hours, for the report",
             "outputs": [s.name for s in crn.outputs], "unit_nM": unit_nM, "leak_per_nM_s": leak_per_nM_s,
-            "examples": [], "t": [], "y": []}
+            "initial_leak": initial_leak, "examples": [], "t": [], "y": []}
     if indices:
-        gates = gate_crn(crn, system, scheme, unit_nM, leak_per_nM_s=leak_per_nM_s)
+        gates = gate_kinetics(crn, system, scheme, unit_nM, leak_per_nM_s, initial_leak, kinetics or {})
         sim = simulate_gates(gates, np.asarray(x, float)[indices], unit_nM, t_end_hours=hours)
         data.update(examples=[{"index": i, "stabilised": float(h)} for i, h in zip(indices, sim.stabilisation_hours)],
                     t=sim.t_hours.tolist(), y=sim.output_trajectories.tolist())

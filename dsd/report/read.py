@@ -76,6 +76,7 @@ class BuildFolder:
     dsd: dict | None = None
     verification: dict | None = None
     gatesim: dict | None = None
+    inputs: dict | None = None  # inputs.json: a CRN-only build's simulation.inputs
     design: dict | None = None
     checks_rows: list[dict] | None = None
     strands_rows: list[dict] | None = None
@@ -130,6 +131,7 @@ def read_build(path: Path) -> BuildFolder:
     b.dsd = _json(path / "dsd.json")
     b.verification = _json(path / "verification.json")
     b.gatesim = _json(path / "gatesim.json")
+    b.inputs = _json(path / "inputs.json")
     b.design = _json(path / "design.json")
     b.checks_rows = _csv(path / "checks.csv")
     b.strands_rows = _csv(path / "strands.csv")

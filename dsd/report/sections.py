@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsd.report.figures import confidence_png, trajectory_png
+from dsd.report.gatelevel import gate_level_html, inputs_html
 from dsd.report.html import (DASH, Raw, Section, badge, e, figure, kv_table, money, note, num, pct, r_text,
                              short_list, table)
 from dsd.report.numbers import CONFIDENCE_KINDS, check_summary, network_confidence, pearson_r
@@ -109,6 +110,8 @@ def section_counts(b: BuildFolder) -> Section:
 
 def section_agreement(b: BuildFolder) -> Section:
     if b.simulation is None:
+        if b.inputs is not None:  # a CRN-only build with simulation.inputs
+            return _section("agreement", inputs_html(b.inputs))
         return _section("agreement", "", "no simulation.json (a build without a network has no examples to "
                                          "compare on)")
     s = b.simulation
@@ -127,22 +130,7 @@ def section_agreement(b: BuildFolder) -> Section:
     body = kv_table(rows)
     g = b.gatesim
     if g is not None:
-        grows = [("examples", g.get("examples")),
-                 ("argmax agreement (gates vs network)", f"{g.get('argmax_match')}/{g.get('examples')}"),
-                 (f"max |gates \u2212 network| after {num(g.get('hours_simulated'))} h", num(g.get("max_abs_error"))),
-                 ("classification decided after (max / median)",
-                  f"{num(g.get('hours_to_converge'))} h / {num(g.get('hours_to_converge_median'))} h"),
-                 ("all outputs settled after", f"{num(g.get('hours_to_settle'))} h"),
-                 ("gate-level CRN", f"{g.get('gate_reactions')} reactions, {g.get('gate_species')} species, "
-                                    f"1 unit = {num(g.get('unit_nM'))} nM, leak {num(g.get('leak_per_nM_s'))} /nM/s")]
-        w = g.get("with_leak")
-        if w:
-            grows.append((f"with leak {num(w.get('leak_per_nM_s'))} /nM/s",
-                          f"{w.get('argmax_match')}/{g.get('examples')} agree after {num(g.get('hours_simulated'))} h "
-                          f"(max error {num(w.get('max_abs_error'))}); best read-out "
-                          f"{w.get('argmax_match_at_best_readout')}/{g.get('examples')} at "
-                          f"{num(w.get('best_readout_hours'))} h"))
-        body += "<h3>Gate level (gatesim.json)</h3>" + kv_table(grows)
+        body += gate_level_html(g)
     else:
         body += note("no gatesim.json: the gate level was not simulated in this build")
     return _section("agreement", body)

@@ -71,7 +71,7 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     t0 = time.perf_counter()
     second = run_build(parse_spec(SMALL_IRIS), out)
     assert time.perf_counter() - t0 < 10
-    assert second.reused == ["network", "simulate", "verify", "gatesim", "design", "report"]
+    assert second.reused == ["network", "simulate", "verify", "design", "gatesim", "report"]  # gate level after the design
     assert (out / "model.npz").read_bytes() == model
     forced = run_build(parse_spec({**SMALL_IRIS, "report": {"enabled": False}, "sequences": {"enabled": False}}),
                        out, force=True)

@@ -115,11 +115,12 @@ def test_translate_verify_gatesim_on_the_heart_reference(tmp_path, scheme, compl
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "v.json").read_text())
     assert report["passed"] and report["shapes"] == 5 and report["reactions"] == 12
-    proc = dsd("gatesim", pil, "--model", model, "--examples", "30", "--hours", "24", "--json", tmp_path / "g.json")
+    proc = dsd("gatesim", pil, "--model", model, "--examples", "30", "--hours", "24", "--initial-leak", "0",
+               "--json", tmp_path / "g.json")
     assert proc.returncode == 0, proc.stderr
     g = json.loads((tmp_path / "g.json").read_text())
-    assert {"examples", "argmax_match", "max_abs_error", "hours_to_converge", "seconds"} <= set(g)
-    assert g["examples"] == 30 and g["argmax_match"] >= 29
+    assert {"examples", "argmax_match", "max_abs_error", "hours_to_converge", "seconds", "readout_hours"} <= set(g)
+    assert g["examples"] == 30 and g["argmax_match"] >= 29 and g["initial_leak"] == 0
 
 
 def test_verify_fails_on_a_tampered_system_and_names_the_reaction(tmp_path):

@@ -12,6 +12,12 @@ and domains.csv (what is ordered, the sequences) are unchanged.
 Updated on branch ``seqdesign`` (issue 11): the search lowers toehold copies in single strands and
 pairwise crosstalk after the rules hold, so the sequences change (order.csv, strands.csv,
 domains.csv), and domains.csv gains the gc and dG_kcal columns; protocol.md is unchanged.
+
+Updated on branch ``readout``: protocols/iris.yaml sizes gates and fuels at safety 1.2 (was 2) so
+that the circuit survives 1e-9 /nM/s leak with 0.5 % initial leak at the label-free read-out; the
+concentrations in strands.csv and the mixing table in protocol.md change, order.csv and
+domains.csv do not. The merge of both recomputed the hashes: the sequences are seqdesign's, the concentrations
+readout's.
 """
 
 import hashlib
@@ -25,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_SHA256 = {
     "order.csv": "4861bbd93561fabb5233e4cdaa6dfd39d761f7ea6b3e53e4c304525ce6d62260",
-    "strands.csv": "c91e5baf9be749e34cad3744a61168a4f3db027ba681637446e5a08be4fa0c68",
+    "strands.csv": "9944b38aeee2fa7337dab8105a864473b935c5852244853ec001bd345b1fafa2",
     "domains.csv": "35427e4fb769883242d2de04d5a0368fc60b45ab642854f6219d7fdc783bcd82",
-    "protocol.md": "fa489d1a5b72539f420a9782ff127dc89598ef5b9bd1f56e2c3bf3c297e2e87d",
+    "protocol.md": "40a1751d3a9e2e1ed24d5565ff93196e562c538dd7ff1887fd40da0126529b1d",
 }
 
 

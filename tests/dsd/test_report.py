@@ -89,7 +89,8 @@ def test_report_is_one_self_contained_html_file(iris):
 def test_report_images_are_valid_pngs(iris):
     text = iris[1].read_text()
     images = IMG.findall(text)
-    assert len(images) == 3 + 1  # 3 examples (formal | gate level) and the confidence scatter
+    # 3 examples (formal | gate level), the gate-level agreement against time and the confidence scatter
+    assert len(images) == 3 + 1 + 1
     for b64 in images:
         width, height = _png_size(base64.b64decode(b64, validate=True))
         assert width > 100 and height > 100
@@ -271,7 +272,7 @@ def test_cli_report_with_a_vendor_price_table(iris, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "dsd.cli", "report", str(out), "--out", str(html), "--examples", "1",
                            "--prices", str(prices)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    text = html.read_text()
+    text = IMG.sub("", html.read_text())  # base64 images may spell anything, "USD" too
     assert "1.00 EUR / nt" in text and "3.00 EUR / nt" in text and "USD" not in text
     prices.write_text("per_nt: {25nm: -1}\n")
     bad = subprocess.run([sys.executable, "-m", "dsd.cli", "report", str(out), "--out", str(html), "--prices",
@@ -298,12 +299,13 @@ def test_report_draws_the_build_trajectories_and_simulates_nothing(iris, tmp_pat
     text = write_report(out, examples_to_plot=2).read_text()
     shown = re.findall(r'<figure id="trajectories-(\d+)"', text)
     assert shown == [str(e["index"]) for e in formal["examples"][:2]]
-    assert len(IMG.findall(text)) == 2 + 1
+    assert len(IMG.findall(text)) == 2 + 1 + 1  # + the gate-level agreement against time
 
     # the picture is the file's: other numbers in the file give another picture
     formal["y"] = (np.asarray(formal["y"]) * 0.5).tolist()
     (out / "trajectories.json").write_text(json.dumps(formal))
-    assert IMG.findall(write_report(out, examples_to_plot=2).read_text())[0] != IMG.findall(text)[0]
+    # [1]: the first trajectory figure ([0] is the gate-level agreement against time)
+    assert IMG.findall(write_report(out, examples_to_plot=2).read_text())[1] != IMG.findall(text)[1]
 
     # no gate-level file: formal panels only, with a note; no formal file: the section says it is absent
     (out / "gate_trajectories.json").unlink()
@@ -326,7 +328,7 @@ def test_trajectories_follow_examples_to_plot_and_survive_a_cached_rerun(iris, t
     assert "simulate" not in fewer.reused and "gatesim" not in fewer.reused
     assert len(json.loads((out / "trajectories.json").read_text())["examples"]) == 1
     assert len(json.loads((out / "gate_trajectories.json").read_text())["examples"]) == 1
-    assert len(IMG.findall((out / "report.html").read_text())) == 1 + 1
+    assert len(IMG.findall((out / "report.html").read_text())) == 1 + 1 + 1
 
 
 @pytest.mark.parametrize("record", [None, '{"name": "x"}', '{"format": "other tool", "name": "x", "spec_hash": "0", '
