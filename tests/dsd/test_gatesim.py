@@ -98,8 +98,10 @@ def test_iris_reference_gate_level_agrees_on_all_150():
     # 120 h: with rates from the A/C/T toeholds (-6.3 kcal/mol) and 10x backward strands the ReLU gates
     # settle in ~35 h (was ~3 h), leaving 0.017 of error at 48 h
     report, _ = gate_report(crn, system, SCHEME, 10.0, x, model.network.forward(x), hours=120)
-    assert report["argmax_match"] >= 149
-    assert report["max_abs_error"] < 1e-2
+    assert report["argmax_match"] >= 149  # at the label-free read-out (settle within 1 % of full scale x 1.2)
+    assert report["argmax_match_end"] >= 149
+    assert report["max_abs_error_end"] < 1e-2  # the ideal gates converge to the network by 120 h
+    assert report["max_abs_error"] < 0.02 * np.abs(model.network.forward(x)).max()  # read-out: within ~1 % of scale
     assert 0 < report["hours_to_converge"] < 48
 
 
