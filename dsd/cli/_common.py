@@ -188,3 +188,11 @@ def write_json(path: Path, data: dict) -> None:
 
 def json_option():
     return typer.Option(None, "--json", metavar="FILE", callback=output_file, help="also write the results as JSON")
+
+
+def print_warnings(findings) -> None:
+    """One ``warning:`` line on stderr per finding of :func:`crn.checks.check_crn` (printed after a
+    command succeeded, so that an error stays the only line)."""
+    for finding in findings:
+        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+

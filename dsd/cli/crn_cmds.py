@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from dsd.cli._common import (app, console, epoch_callback, err_console, input_file, json_option, number,
-                             output_file, progress_bar, user_errors, write_json)
+                             output_file, print_warnings, progress_bar, user_errors, write_json)
 
 
 @app.command()
@@ -169,8 +169,7 @@ def stats(
     console.print(table)
     if json_out is not None:
         write_json(json_out, s)
-    for finding in warnings:
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    print_warnings(warnings)
 
 
 @app.command()
@@ -235,5 +234,4 @@ def simulate(
                           + ", ".join(f"{k} = {v:.4g}" for k, v in row["outputs"].items()), highlight=False)
     if json_out is not None:
         write_json(json_out, report)
-    for finding in warnings:
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    print_warnings(warnings)

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from dsd.cli._common import (app, console, err_console, input_dir, input_file, input_range, json_option, number,
-                             output_dir, output_file, progress_bar, user_errors, write_json)
+                             output_dir, output_file, print_warnings, progress_bar, user_errors, write_json)
 from dsd.rates import DEFAULT_INITIAL_LEAK
 
 
@@ -82,8 +82,7 @@ def translate(
                   + ("" if sizing is not None else " (unsized: give --model or --input-range for concentrations)"))
     if json_out is not None:
         write_json(json_out, counts)
-    for finding in warnings:
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    print_warnings(warnings)
 
 
 @app.command()
@@ -128,8 +127,7 @@ def verify(
                   f"{report['reactions']} of {len(crn.reactions)} reactions ({report['seconds']:.1f} s)")
     if json_out is not None:
         write_json(json_out, report)
-    for finding in warnings:
-        err_console.print(f"warning: {finding.message}", markup=False, highlight=False)
+    print_warnings(warnings)
     if not report["passed"] or report["reactions"] != len(crn.reactions):
         raise typer.Exit(1)
 
