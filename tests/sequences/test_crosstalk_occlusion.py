@@ -17,17 +17,9 @@ from sequences.rules import Crosstalk, DomainTable, ToeholdCopies
 from sequences.thermo import get_backend
 
 RNA = pytest.importorskip("RNA")
+from vienna_reference import dna_model as vienna_md, revcomp  # noqa: E402
 
 
-def revcomp(s: str) -> str:
-    return s[::-1].translate(str.maketrans("ACGT", "TGCA"))
-
-
-def vienna_md():
-    RNA.params_load_DNA_Mathews2004()
-    md = RNA.md()
-    md.temperature, md.salt, md.dangles, md.noGU = 25.0, 1.0, 2, 1
-    return md
 
 
 def random_domains(rng, n, c_count=5, length=15):

@@ -8,25 +8,16 @@ import random
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from reference_models import REFERENCE_DIR, reference_json
 
 RNA = pytest.importorskip("RNA")
+from vienna_reference import dna_model as md, revcomp  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-def revcomp(s: str) -> str:
-    return s[::-1].translate(str.maketrans("ACGT", "TGCA"))
-
-
-def md():
-    RNA.params_load_DNA_Mathews2004()
-    m = RNA.md()
-    m.temperature, m.salt, m.dangles, m.noGU = 25.0, 1.0, 2, 1
-    return m
 
 
 @pytest.fixture(scope="module")
