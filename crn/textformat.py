@@ -11,6 +11,9 @@ One statement per line; ``#`` starts a comment::
     X0p -> I1_0p + 2 Y0n          # reaction, rate constant 1
     M1_0 + I1_0n -> Y0p @ 2.5     # reaction with rate constant 2.5
     A -> 0                        # no products (also accepted: nothing, or ∅)
+    0 -> A @ 0.1                  # zero-order source (formal simulation; the DNA schemes refuse it)
+    input X                       # a species may be both an input (its initial amount) ...
+    output X                      # ... and an output (what it ends at): the same name twice
 
 Species names are ``[A-Za-z_][A-Za-z0-9_]*``. Writing then reading gives back an equal CRN, and
 the written text of a read file is canonical (floats in ``repr`` form, so values are exact).
@@ -142,9 +145,10 @@ def _parse_side(line: _Line, stop: str | None) -> list[tuple[str, int]]:
 
 
 def _parse_reaction(line: _Line) -> Reaction:
+    zero_order = line.peek() in _EMPTY
     reactants = _parse_side(line, "->")
-    if not reactants:
-        raise line.error("a reaction needs at least one reactant")
+    if not reactants and not zero_order:
+        raise line.error("a reaction needs at least one reactant (write a zero-order source as 0 -> A)")
     line.expect("->")
     products = _parse_side(line, "@")
     rate = 1.0
@@ -198,7 +202,9 @@ def parse_crn(text: str, source: str = "<crn>") -> CRN:
             init[species] = value
         else:
             reactions.append(_parse_reaction(line))
-    names = [s.name for s in inputs + outputs + signals]
+    # an output may repeat an input's declaration (same name, same species): the species is both
+    shared = {s.name for s in outputs if any(s == i for i in inputs)}
+    names = [s.name for s in inputs + signals] + [s.name for s in outputs if s.name not in shared]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise CRNSyntaxError(f"signal {sorted(dup)[0]!r} declared twice", 1, 1, source)

@@ -35,10 +35,11 @@ def translate(crn: CRN, scheme) -> DomainSystem:
 
 def translate_sized(crn: CRN, scheme, input_low, input_high, *, unit_nM: float = 10.0, safety: float = 2.0,
                     examples: np.ndarray | None = None, helper_excess: float = DEFAULT_HELPER_EXCESS,
-                    ) -> tuple[DomainSystem, Sizing]:
-    """Translate ``crn`` and give every complex its concentration (see :mod:`dsd.sizing`)."""
+                    horizon: float | None = None) -> tuple[DomainSystem, Sizing]:
+    """Translate ``crn`` and give every complex its concentration (see :mod:`dsd.sizing`;
+    ``horizon``: formal time units a CRN that is not feed-forward is simulated for to size it)."""
     sizing = size_reactions(crn, input_low, input_high, safety=safety, unit_nM=unit_nM, examples=examples,
-                            helper_excess=helper_excess)
+                            helper_excess=helper_excess, horizon=horizon)
     return sized_system(translate(crn, scheme), crn, sizing), sizing
 
 

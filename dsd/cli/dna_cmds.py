@@ -224,6 +224,15 @@ def gatesim(
         names_out = [s.name for s in crn.outputs]
         report["rows"] = rows_json([s.name for s in crn.inputs], names_out, x, sim.at(readout), formal_end)
         report["formal_t_end"] = formal_t_end
+        from dsd.formal_compare import compare_trajectories
+
+        traj = compare_trajectories(crn, loaded.system, loaded.scheme, float(loaded.header["unit_nM"]), x,
+                                    hours=hours, leak_per_nM_s=leak, initial_leak=initial_leak, readout_hours=readout,
+                                    kinetics=kinetics)
+        report["trajectories"] = traj
+        console.print(f"gate level vs formal trajectories: max |difference| {traj['max_abs_difference']:.3g} formal "
+                      f"units over the first {traj['window_hours']:.3g} h (1 formal time unit = "
+                      f"{traj['hours_per_formal_unit']:.3g} h, {traj['time_scale']})")
     if json_out is not None:
         write_json(json_out, report)
 
