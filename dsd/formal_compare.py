@@ -8,7 +8,8 @@ about ``helper_excess / (k_displace * unit_nM)``: 6-nt toeholds, 10x helpers, 10
 0.58 h; the toehold exchange of the first step makes real gates about twice as slow). :func:`fit_time_scale` finds the one ``tau`` that brings the gate-level outputs closest
 to the formal ones (least squares over the window), starting from that nominal value
 (:func:`nominal_hours_per_unit`); the fit has one parameter, so it cannot hide a difference in
-shape. The window is the formal horizon the gates were sized for (``Sizing.horizon``, default
+shape (it is fitted twice: on the window the nominal scale gives, then on the one the fitted scale
+gives). The window is the formal horizon the gates were sized for (``Sizing.horizon``, default
 :data:`dsd.sizing.SIZING_HORIZON`) mapped to hours, at most the gate-level run: past it the fuel
 the sizing provided may run out by design.
 
@@ -62,25 +63,28 @@ def _interp(t_new: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def fit_time_scale(t_hours: np.ndarray, gate: np.ndarray, t_formal: np.ndarray, formal: np.ndarray,
-                   nominal: float, span: float = FIT_SPAN) -> float:
+                   guess: float, span: float = FIT_SPAN) -> float:
     """Hours per formal time unit minimising the mean squared difference between ``gate``
     (E, len(t_hours), O) and ``formal`` (E, len(t_formal), O) read at ``t_hours / tau``; searched
-    on a log grid within [nominal / span, nominal * span], then refined around the best point.
-    ``t_formal`` must reach ``t_hours[-1] / (nominal / span)``."""
+    on a log grid within [guess / span, guess * span], then refined around the best point.
+    ``t_formal`` must reach ``t_hours[-1] / (guess / span)``."""
     def cost(tau: float) -> float:
         return float(np.mean((gate - _interp(t_hours / tau, t_formal, formal)) ** 2))
 
-    grid = np.geomspace(nominal / span, nominal * span, 121)
+    grid = np.geomspace(guess / span, guess * span, 121)
     best = int(np.argmin([cost(t) for t in grid]))
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     fine = np.geomspace(lo, hi, 41)
     return float(fine[int(np.argmin([cost(t) for t in fine]))])
 
 
-def count_periods(t: np.ndarray, y: np.ndarray) -> dict:
-    """Oscillation of one trajectory ``y`` on times ``t``: the upward crossings of its midline (half
-    way between its minimum and maximum), the full cycles between the first and the last of them
-    (``periods``) and their mean length (``period``, in ``t``'s unit; None with fewer than 2).
+def count_periods(t: np.ndarray, y: np.ndarray, band: float = 0.1) -> dict:
+    """Oscillation of one trajectory ``y`` on times ``t``: its upward crossings of the midline (the
+    mean of the run's second half, so that a start-up transient does not set it), each counted only
+    when ``y`` has been below ``midline - band * swing`` since the last one (``swing``: max - min over
+    the second half; noise does not count), the full cycles between the first and the
+    last crossing (``periods``) and their mean length (``period``, in ``t``'s unit; None with fewer
+    than 2 crossings).
 
     >>> t = np.linspace(0, 10, 1001)
     >>> out = count_periods(t, -np.cos(2 * np.pi * t / 3))
@@ -88,9 +92,20 @@ def count_periods(t: np.ndarray, y: np.ndarray) -> dict:
     (3, 3.0)
     """
     y = np.asarray(y, float)
-    mid = (y.min() + y.max()) / 2 if y.size else 0.0
-    up = np.flatnonzero((y[:-1] < mid) & (y[1:] >= mid))
-    times = [float(t[i] + (mid - y[i]) / (y[i + 1] - y[i]) * (t[i + 1] - t[i])) for i in up]
+    late = y[len(y) // 2:]
+    if late.size == 0:
+        return {"crossings": [], "periods": 0, "period": None}
+    mid, swing = float(late.mean()), float(late.max() - late.min())
+    low, high = mid - band * swing, mid + band * swing
+    times, armed = [], False
+    for i in range(len(y) - 1):
+        if y[i] < low:
+            armed = True
+        if armed and y[i] < mid <= y[i + 1]:
+            times.append(float(t[i] + (mid - y[i]) / (y[i + 1] - y[i]) * (t[i + 1] - t[i])))
+            armed = False
+    if swing <= 0:
+        times = []
     periods = max(len(times) - 1, 0)
     return {"crossings": times, "periods": periods,
             "period": (times[-1] - times[0]) / periods if periods else None}
@@ -107,20 +122,26 @@ def compare_trajectories(crn: CRN, system, scheme, unit_nM: float, x: np.ndarray
     largest |gate - formal| over the window (all examples, outputs and times) and at
     ``readout_hours`` (when given and inside the window), the oscillation of every output at both
     levels (:func:`count_periods`), and the trajectories on the window's grid (``t_hours``, ``gate``,
-    ``formal``: example x time x output)."""
+    ``formal``: example x time x output) and on the whole run's (``t_hours_run``, ``gate_run``,
+    ``formal_run``)."""
     x = np.atleast_2d(np.asarray(x, float))
     horizon = SIZING_HORIZON if horizon is None else float(horizon)
     nominal = nominal_hours_per_unit(unit_nM, scheme.toehold_nt, helper_excess, scheme.long_nt)
-    guess = nominal if hours_per_unit is None else float(hours_per_unit)
-    window = min(float(hours), horizon * guess)
-    t_hours = np.linspace(0.0, window, COMPARE_POINTS)
     gates = gate_kinetics(crn, system, scheme, unit_nM, leak_per_nM_s, initial_leak, kinetics or {})
-    sim: GateSimulation = simulate_gates(gates, x, unit_nM, t_end_hours=hours, extra_hours=tuple(t_hours[1:]))
+    dense = tuple(np.linspace(0.0, float(hours), 2 * COMPARE_POINTS)[1:])
+    sim: GateSimulation = simulate_gates(gates, x, unit_nM, t_end_hours=hours, extra_hours=dense)
+    if hours_per_unit is not None:
+        tau = float(hours_per_unit)
+        t_hours, t_formal, formal_fine = _window(crn, x, min(float(hours), horizon * tau), tau)
+    else:  # fit on the window the nominal scale gives, then again on the window the fitted scale gives
+        tau, span = nominal, FIT_SPAN
+        for _ in range(2):
+            t_hours, t_formal, formal_fine = _window(crn, x, min(float(hours), horizon * tau), tau / span)
+            gate = _interp(t_hours, sim.t_hours, sim.output_trajectories)
+            tau = fit_time_scale(t_hours, gate, t_formal, formal_fine, tau, span)
+            span = 2.0
+    window = float(t_hours[-1])
     gate = _interp(t_hours, sim.t_hours, sim.output_trajectories)
-    slowest = guess / FIT_SPAN if hours_per_unit is None else guess
-    t_formal = np.linspace(0.0, window / slowest, 20 * COMPARE_POINTS)
-    formal_fine = formal_trajectories(crn, x, t_formal)
-    tau = guess if hours_per_unit is not None else fit_time_scale(t_hours, gate, t_formal, formal_fine, nominal)
     formal = _interp(t_hours / tau, t_formal, formal_fine)
     diff = np.abs(gate - formal)
     names = [s.name for s in crn.outputs]
@@ -148,11 +169,24 @@ def compare_trajectories(crn: CRN, system, scheme, unit_nM: float, x: np.ndarray
         "formal": formal.tolist(),
         "gate_end": sim.outputs.tolist(),
     }
+    # the whole run on one grid too, for a figure (the formal CRN mapped with the same time scale)
+    t_run = np.linspace(0.0, float(hours), COMPARE_POINTS)
+    out["t_hours_run"] = t_run.tolist()
+    out["gate_run"] = _interp(t_run, sim.t_hours, sim.output_trajectories).tolist()
+    out["formal_run"] = formal_trajectories(crn, x, t_run / tau).tolist()
     if readout_hours is not None and readout_hours <= window:
         at = _interp(np.array([float(readout_hours)]), t_hours, diff)[:, 0, :]
         out["readout_hours"] = float(readout_hours)
         out["max_abs_difference_at_readout"] = float(at.max(initial=0.0))
     return out
+
+
+def _window(crn: CRN, x: np.ndarray, window_hours: float, slowest: float):
+    """(t_hours, t_formal, formal outputs on t_formal): the compared grid over ``window_hours`` and
+    a formal run long enough for every hours-per-unit down to ``slowest``."""
+    t_hours = np.linspace(0.0, window_hours, COMPARE_POINTS)
+    t_formal = np.linspace(0.0, window_hours / slowest, 20 * COMPARE_POINTS)
+    return t_hours, t_formal, formal_trajectories(crn, x, t_formal)
 
 
 def _periods_json(p: dict) -> dict:

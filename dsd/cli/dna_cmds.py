@@ -45,6 +45,9 @@ def translate(
     unit_nm: float = typer.Option(10.0, "--unit-nm", metavar="NM", callback=number(0, strict=True),
                                   help="1 formal unit of concentration (nM), > 0"),
     safety: float = typer.Option(2.0, metavar="X", callback=number(1), help="gate/fuel excess over the firing bound, >= 1"),
+    horizon: float = typer.Option(50.0, metavar="T", callback=number(0, strict=True),
+                                  help="a CRN that is not feed-forward is sized by simulating it for T formal time "
+                                       "units (most each reaction fires x safety), > 0"),
     json_out: Optional[Path] = json_option(),
 ):
     """Translate a formal CRN into strand-displacement gates (a domain-level system).
@@ -69,10 +72,11 @@ def translate(
     network, x = _model_inputs(model, crn)
     sizing = None
     if input_range is not None:
-        system, sizing = translate_sized(crn, sch, input_range[0], input_range[1], unit_nM=unit_nm, safety=safety)
+        system, sizing = translate_sized(crn, sch, input_range[0], input_range[1], unit_nM=unit_nm, safety=safety,
+                                         horizon=horizon)
     elif x is not None:
         system, sizing = translate_sized(crn, sch, x.min(axis=0), x.max(axis=0), unit_nM=unit_nm, safety=safety,
-                                         examples=x)
+                                         examples=x, horizon=horizon)
     else:
         system = run(crn, sch)
     atomic_write_text(out, format_pil(system, scheme_header(sch, sizing), format_crn(crn)))

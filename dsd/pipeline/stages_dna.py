@@ -55,7 +55,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     if low is not None:
         system, sizing = translate_sized(crn, scheme, low, high, unit_nM=d.unit_nM, safety=d.safety,
                                          examples=examples.x if examples is not None else None,
-                                         helper_excess=d.helper_excess)
+                                         helper_excess=d.helper_excess, horizon=spec.simulation.t_end)
         summary = system_summary(system, sizing)
     else:  # a hand-written CRN without a declared input range: gates cannot be sized
         from dsd.translate import translate
@@ -239,3 +239,37 @@ def stage_inputs(spec: BuildSpec, crn: CRN, system, scheme, sizing, work: Path, 
     log(f"inputs: {len(x)} input vectors, max |gates - formal| {worst:.3g}"
         + (f" at {data['readout_hours']:.3g} h" if "readout_hours" in data else "")
         + f" ({time.perf_counter() - t0:.1f} s)")
+    if sizing is not None and system is not None:
+        _formal_compare(spec, crn, system, scheme, sizing, x, data.get("readout_hours"), work, result, log)
+
+
+FORMAL_COMPARE_FILE = "formal_compare.json"
+
+
+def _formal_compare(spec: BuildSpec, crn: CRN, system, scheme, sizing, x: np.ndarray, readout: float | None,
+                    work: Path, result: BuildResult, log: Callable[[str], None]) -> None:
+    """formal_compare.json: the gate level of ``simulation.inputs`` against the formal CRN's
+    trajectories (:func:`dsd.formal_compare.compare_trajectories`), with the spec's leaks."""
+    from dsd.formal_compare import compare_trajectories
+
+    d = spec.dsd
+    data = compare_trajectories(crn, system, scheme, d.unit_nM, x, hours=d.hours, horizon=sizing.horizon,
+                                leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak,
+                                helper_excess=d.helper_excess, readout_hours=readout)
+    if d.leak_per_nM_s > 0 or d.initial_leak > 0:  # what the leaks cost: the same comparison with ideal gates
+        ideal = compare_trajectories(crn, system, scheme, d.unit_nM, x, hours=d.hours, horizon=sizing.horizon,
+                                     helper_excess=d.helper_excess, readout_hours=readout)
+        data["leak_free"] = {k: ideal[k] for k in ("max_abs_difference", "max_abs_difference_per_output",
+                                                   "hours_per_formal_unit", "window_hours", "oscillation",
+                                                   "t_hours_run", "gate_run", "formal_run")}
+    atomic_write_text(work / FORMAL_COMPARE_FILE, json.dumps(data) + "\n")
+    # oscillation periods are reported for a CRN whose formal trajectories oscillate in the window
+    oscillates = any(o["formal"]["periods"] >= 1 for e in data["oscillation"] for o in e.values())
+    periods = min((o["gate"]["periods"] for e in data["oscillation"] for o in e.values()), default=0)
+    result.stages["inputs"].update(trajectories_max_abs_difference=data["max_abs_difference"],
+                                   hours_per_formal_unit=data["hours_per_formal_unit"],
+                                   gate_periods=periods if oscillates else None)
+    log(f"inputs: gate level vs formal trajectories: max |difference| {data['max_abs_difference']:.3g} over "
+        f"{data['window_hours']:.3g} h (1 formal time unit = {data['hours_per_formal_unit']:.3g} h, fitted)"
+        + (f"; it oscillates: at least {periods} full periods of every output at the gate level" if oscillates else "")
+        + (f"; leak-free gates: {data['leak_free']['max_abs_difference']:.3g}" if "leak_free" in data else ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dsd.report.crn_trajectories import formal_compare_html
 from dsd.report.figures import confidence_png, trajectory_png
 from dsd.report.gatelevel import gate_level_html, inputs_html
 from dsd.report.html import (DASH, Raw, Section, badge, e, figure, kv_table, money, note, num, pct, r_text,
@@ -111,7 +112,7 @@ def section_counts(b: BuildFolder) -> Section:
 def section_agreement(b: BuildFolder) -> Section:
     if b.simulation is None:
         if b.inputs is not None:  # a CRN-only build with simulation.inputs
-            return _section("agreement", inputs_html(b.inputs))
+            return _section("agreement", inputs_html(b.inputs) + formal_compare_html(b.path))
         return _section("agreement", "", "no simulation.json (a build without a network has no examples to "
                                          "compare on)")
     s = b.simulation
