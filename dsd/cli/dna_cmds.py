@@ -57,6 +57,7 @@ def translate(
     """
     from crn.atomic import atomic_write_text
     from crn.checks import check_crn
+    from crn.sources import reservoir_form
     from crn.textformat import format_crn, read_crn
     from dsd.pil import format_pil, scheme_header
     from dsd.schemes import make_scheme
@@ -68,6 +69,7 @@ def translate(
                                  param_hint="'--long'")
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
+    crn = reservoir_form(crn, horizon)  # zero-order sources: a reservoir sized for the horizon (crn.sources)
     sch = make_scheme(scheme, toehold, long, long)
     network, x = _model_inputs(model, crn)
     sizing = None
@@ -105,12 +107,15 @@ def verify(
     Example:  dsd verify system.pil --crn crn.txt --json verification.json
     """
     from crn.checks import check_crn
+    from crn.sources import reservoir_form
     from crn.textformat import read_crn
     from dsd.pil import read_pil
+    from dsd.sizing import SIZING_HORIZON
     from dsd.verify import check_coverage, verification_report, verify_system
 
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
+    crn = reservoir_form(crn, SIZING_HORIZON)  # as dsd translate wrote it (the amount does not change a gate)
     loaded = read_pil(pil, scheme)
     check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     with progress_bar() as progress:

@@ -13,6 +13,7 @@ import numpy as np
 
 from crn.atomic import atomic_write_text
 from crn.model import CRN
+from crn.sources import reservoir_form
 from crn.textformat import format_crn
 from dsd.pipeline.cache import array_hash, reuse_stage, stage_key
 from dsd.pipeline.records import BuildResult, Examples
@@ -47,7 +48,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     from dsd.verify import coverage_problems, verify_crn
 
     d = spec.dsd
-    crn = forms["formal"]
+    crn = reservoir_form(forms["formal"], spec.simulation.t_end)  # zero-order sources (crn.sources)
     enter("translate")
     scheme = make_scheme(d.scheme, d.toehold_nt, d.long_nt, d.history_nt)
     t0 = time.perf_counter()
@@ -211,6 +212,7 @@ def stage_inputs(spec: BuildSpec, crn: CRN, system, scheme, sizing, work: Path, 
 
     enter("inputs")
     t0 = time.perf_counter()
+    crn = reservoir_form(crn, spec.simulation.t_end)  # the CRN the gates implement (stage_dna)
     names_in, names_out = [s.name for s in crn.inputs], [s.name for s in crn.outputs]
     for i, row in enumerate(spec.simulation.inputs):
         if len(row) != len(names_in):

@@ -87,8 +87,8 @@ class Cardelli2011NM:
         products = [s for s, n in reaction.products for _ in range(n)]
         if not reactants:
             raise ValueError(
-                f"{self.name} implements reactions with at least one reactant; reaction {index} has none "
-                "(write a constant source as a reaction from a species kept at constant concentration)"
+                f"{self.name} has no gate for a zero-order source, reaction {index} (0 -> ...): rewrite it as a "
+                "reservoir (crn.sources.reservoir_form; dsd translate does it)"
             )
         t_gate = system.add_domain(f"r{index}_t", self.toehold_nt, "toehold")
         inputs = [self._species_domains(system, x) for x in reactants]

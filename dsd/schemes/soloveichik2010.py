@@ -9,7 +9,13 @@ strand's origin, a toehold ``tX``, a long domain ``dX`` and a second toehold ``u
   it on ``uA*`` and releases every product strand ``gi tPi dPi uPi``.
 * ``A + B -> P...``: gate ``L = dA( uA( tB( + dB( uB( g1 tP1 ... + ) ) ) ) ) tA*`` with the backward
   strand ``dA uA tB`` (A binds reversibly; B then releases the output strand), and the translator
-  on ``uB*`` as above.
+  on ``uB*`` as above. ``A + A -> P...`` is the same gate with B = A (the second A binds the ``tA*``
+  the first exposed); catalysts (``A + B -> A + C``) are a product that is also a reactant. Every
+  such shape passes CRN bisimulation (tests/dsd/test_general_crn.py).
+
+Reactions of three or more reactants and zero-order sources (``0 -> A``) have no gate here: the
+error names the reaction and ``cardelli2011_NM`` (any number of reactants); a source is written as a
+reservoir first (:func:`crn.sources.reservoir_form`).
 
 History domains ``r{i}g{k}`` are unique to reaction ``i`` and product molecule ``k``; species
 with an initial concentration are strands with history ``h_{X}``.
@@ -165,13 +171,15 @@ class Soloveichik2010:
         reactants = [s for s, n in reaction.reactants for _ in range(n)]
         out_tail = " ".join(f"{h} {self._species_domains(system, p)[0]}" for h, p in zip(histories, products))
         made = []
+        if not reactants:
+            raise ValueError(_unsupported(self.name, reaction, index))
         if len(reactants) == 1:
             (a,) = reactants
             ta, da, ua = self._species_domains(system, a)
             made.append(Complex(f"G_r{index}", f"{da}( {ua}( {out_tail} + ) ) {ta}*".replace("(  +", "( +"),
                                 "gate", conc_nM))
             last = ua
-        elif len(reactants) == 2 and reactants[0] != reactants[1]:
+        elif len(reactants) == 2:
             a, b = reactants
             ta, da, ua = self._species_domains(system, a)
             tb, db, ub = self._species_domains(system, b)
@@ -180,12 +188,20 @@ class Soloveichik2010:
             made.append(Complex(f"B_r{index}", f"{da} {ua} {tb}", "helper", conc_nM))
             last = ub
         else:
-            raise ValueError(
-                f"{self.name} implements uni- and bimolecular reactions with distinct reactants; "
-                f"reaction {index} has reactants {reactants}"
-            )
+            raise ValueError(_unsupported(self.name, reaction, index))
         if products:
             made.append(Complex(f"T_r{index}", self._translator(system, index, products, last), "fuel", conc_nM))
         for cx in made:
             system.add(cx)
         return made
+
+
+def _unsupported(scheme: str, reaction: Reaction, index: int) -> str:
+    """The one-line error for a reaction ``scheme`` has no gate for."""
+    side = lambda xs: " + ".join(s if n == 1 else f"{n} {s}" for s, n in xs) or "0"  # noqa: E731
+    text = f"reaction {index} ({side(reaction.reactants)} -> {side(reaction.products)})"
+    if not reaction.reactants:
+        return (f"{scheme} has no gate for a zero-order source, {text}: rewrite it as a reservoir "
+                f"(crn.sources.reservoir_form; dsd translate does it)")
+    return (f"{scheme} implements reactions of one or two reactants; {text} has {reaction.order}: use the scheme "
+            f"cardelli2011_NM (--scheme cardelli2011_NM, or dsd.scheme in a spec), which takes any number")

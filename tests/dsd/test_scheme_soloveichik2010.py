@@ -68,9 +68,14 @@ def test_shape_verifies(reactants, products):
     assert res.passed, res.detail
 
 
-def test_homo_bimolecular_is_rejected_with_a_clear_message():
-    with pytest.raises(ValueError, match="distinct reactants"):
-        get_scheme("soloveichik2010").gates(DomainSystem(), Reaction([("A", 2)], [("B", 1)]), 0)
+def test_homo_bimolecular_verifies():
+    res = verify_reaction(Reaction([("A", 2)], [("B", 1)]), get_scheme("soloveichik2010"))
+    assert res.passed, res.detail
+
+
+def test_three_reactants_are_rejected_naming_cardelli():
+    with pytest.raises(ValueError, match=r"reaction 0 \(A \+ B \+ C -> D\) has 3: use the scheme cardelli2011_NM"):
+        get_scheme("soloveichik2010").gates(DomainSystem(), Reaction([("A", 1), ("B", 1), ("C", 1)], [("D", 1)]), 0)
 
 
 @dataclass(frozen=True)
