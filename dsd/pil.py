@@ -186,11 +186,14 @@ def _truncation(text: str, system: DomainSystem | None, cut: bool) -> str | None
 
 def scheme_header(scheme, sizing=None) -> dict[str, str]:
     """The ``#| key: value`` header a system.pil carries: the scheme, its domain lengths and, when
-    sized, ``unit_nM`` (nM per formal unit) and the safety factor."""
+    sized, ``unit_nM`` (nM per formal unit), the safety factor and, for a CRN sized from its formal
+    simulation, the ``horizon`` (formal time units) it was simulated for."""
     header = {"scheme": scheme.name, "toehold_nt": str(scheme.toehold_nt), "long_nt": str(scheme.long_nt),
               "history_nt": str(scheme.history_nt)}
     if sizing is not None:
         header.update({"unit_nM": f"{sizing.unit_nM:g}", "safety": f"{sizing.safety:g}"})
+        if getattr(sizing, "horizon", None) is not None:  # sized from the formal simulation (dsd.sizing)
+            header["horizon"] = f"{sizing.horizon:g}"
     return header
 
 

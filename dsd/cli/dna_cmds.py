@@ -235,8 +235,9 @@ def gatesim(
         report["formal_t_end"] = formal_t_end
         from dsd.formal_compare import compare_trajectories
 
+        horizon = float(loaded.header["horizon"]) if "horizon" in loaded.header else None
         traj = compare_trajectories(crn, loaded.system, loaded.scheme, float(loaded.header["unit_nM"]), x,
-                                    hours=hours, leak_per_nM_s=leak, initial_leak=initial_leak, readout_hours=readout,
+                                    hours=hours, horizon=horizon, leak_per_nM_s=leak, initial_leak=initial_leak, readout_hours=readout,
                                     kinetics=kinetics)
         report["trajectories"] = traj
         console.print(f"gate level vs formal trajectories: max |difference| {traj['max_abs_difference']:.3g} formal "

@@ -135,6 +135,7 @@ def test_majority_from_the_cli(tmp_path):
     assert r.returncode == 0, r.stderr
     sizing = json.loads((tmp_path / "t.json").read_text())["sizing"]
     assert sizing["bound_method"] == "simulated" and sizing["horizon"] == SIZING_HORIZON
+    assert f"#| horizon: {SIZING_HORIZON:g}" in (tmp_path / "am.pil").read_text()  # gatesim compares over it
     r = dsd("verify", "am.pil", "--crn", "am.crn", cwd=tmp_path)
     assert r.returncode == 0 and "2/2 shapes pass" in r.stdout, r.stdout + r.stderr
     r = dsd("gatesim", "am.pil", "--inputs", "in.csv", "--json", "g.json", cwd=tmp_path)
