@@ -82,7 +82,8 @@ def count_periods(t: np.ndarray, y: np.ndarray, band: float = 0.1) -> dict:
     """Oscillation of one trajectory ``y`` on times ``t``: its upward crossings of the midline (the
     mean of the run's second half, so that a start-up transient does not set it), each counted only
     when ``y`` has been below ``midline - band * swing`` since the last one (``swing``: max - min over
-    the second half; noise does not count), the full cycles between the first and the
+    the second half; noise does not count; a second half swinging less than 5 % of the whole run's
+    range counts as settled, with no cycles), the full cycles between the first and the
     last crossing (``periods``) and their mean length (``period``, in ``t``'s unit; None with fewer
     than 2 crossings).
 
@@ -96,7 +97,9 @@ def count_periods(t: np.ndarray, y: np.ndarray, band: float = 0.1) -> dict:
     if late.size == 0:
         return {"crossings": [], "periods": 0, "period": None}
     mid, swing = float(late.mean()), float(late.max() - late.min())
-    low, high = mid - band * swing, mid + band * swing
+    if swing <= 0.05 * float(y.max() - y.min()):  # settled (or oscillations damped out): no cycles to count
+        return {"crossings": [], "periods": 0, "period": None}
+    low = mid - band * swing
     times, armed = [], False
     for i in range(len(y) - 1):
         if y[i] < low:
@@ -104,8 +107,6 @@ def count_periods(t: np.ndarray, y: np.ndarray, band: float = 0.1) -> dict:
         if armed and y[i] < mid <= y[i + 1]:
             times.append(float(t[i] + (mid - y[i]) / (y[i + 1] - y[i]) * (t[i + 1] - t[i])))
             armed = False
-    if swing <= 0:
-        times = []
     periods = max(len(times) - 1, 0)
     return {"crossings": times, "periods": periods,
             "period": (times[-1] - times[0]) / periods if periods else None}

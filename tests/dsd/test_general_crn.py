@@ -92,6 +92,7 @@ def test_count_periods_ignores_a_transient_and_noise():
     out = count_periods(t, y)
     assert out["periods"] == 4 and out["period"] == pytest.approx(4.0, rel=0.02)
     assert count_periods(t, 1 - np.exp(-t))["periods"] == 0
+    assert count_periods(t, 1 - np.exp(-t) + 1e-6 * np.sin(2 * np.pi * t * 3))["periods"] == 0  # settled + noise
 
 
 def _sized(text, low, high, unit_nM=10.0, horizon=None):
