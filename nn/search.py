@@ -5,8 +5,8 @@ What a candidate costs in DNA (strands or nucleotides) is the caller's business 
 counts it with the real translation); this module only offers :func:`pareto_front` and :func:`best_within`
 over ``(cost, score)`` pairs.
 
-Search space (:class:`SearchSpace`): hidden-layer shapes (one hidden layer: every width from 1 up to
-the starting width), weight kinds (``binary``; ``ternary`` at several thresholds: a larger threshold
+Search space (:class:`SearchSpace`): hidden-layer shapes (one hidden layer: widths from 1 up to
+the starting width, on a ladder of widths), weight kinds (``binary``; ``ternary`` at several thresholds: a larger threshold
 is a stronger sparsity pressure, more shadow weights quantise to 0 while training), and greedy
 pruning after training (:func:`prune`: hidden units, then single weights, are set to 0 while the
 training accuracy stays within a tolerance of the unpruned network's).
@@ -37,6 +37,10 @@ TERNARY_THRESHOLDS = (0.5, 0.7, 0.85)
 PRUNE_TOLERANCES = (0.0, 0.02)
 #: Fraction of the training examples held out to choose candidates when the dataset has no val split.
 SELECTION_FRACTION = 0.2
+#: Hidden widths tried below the starting width (every one up to 6, then about x1.5 apart).
+WIDTHS = (1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+#: Pruning decides on at most this many training examples (a seeded subsample of larger sets).
+PRUNE_EXAMPLES = 2000
 
 
 @dataclass(frozen=True)
@@ -54,18 +58,20 @@ class SearchSpace:
 
 
 def default_space(start: TrainingConfig) -> SearchSpace:
-    """The search around a starting configuration: one hidden layer of every width 1 .. the starting
-    width (a deeper start: its shape scaled by 1, 3/4, 1/2, 1/4, 1/8), binary weights and ternary weights
-    at the starting threshold and at :data:`TERNARY_THRESHOLDS`.
+    """The search around a starting configuration: one hidden layer of the :data:`WIDTHS` below the
+    starting width and the starting width itself (a deeper start: its shape scaled by 1, 3/4, 1/2, 1/4,
+    1/8), binary weights and ternary weights at the starting threshold and at :data:`TERNARY_THRESHOLDS`.
 
     Examples
     --------
     >>> space = default_space(TrainingConfig(hidden=(3,)))
     >>> space.hidden, space.weights
     (((1,), (2,), (3,)), (('binary', 0.5), ('ternary', 0.5), ('ternary', 0.7), ('ternary', 0.85)))
+    >>> default_space(TrainingConfig(hidden=(20,))).hidden[-4:]
+    ((8,), (12,), (16,), (20,))
     """
     if len(start.hidden) == 1:
-        shapes = tuple((h,) for h in range(1, start.hidden[0] + 1))
+        shapes = tuple((h,) for h in (*(w for w in WIDTHS if w < start.hidden[0]), start.hidden[0]))
     else:
         scaled = [tuple(max(1, round(h * f)) for h in start.hidden) for f in (1, 0.75, 0.5, 0.25, 0.125)]
         shapes = tuple(sorted(set(scaled)))
@@ -187,7 +193,8 @@ def search_networks(dataset: Dataset, start: TrainingConfig, space: SearchSpace 
                     data_tag: str = "", cache: dict[str, Network] | None = None,
                     progress: Callable[[int, int, str], None] | None = None) -> list[Candidate]:
     """Train every shape x weight kind of ``space`` (default :func:`default_space` of ``start``) with
-    ``start``'s other hyper-parameters, then prune each at every tolerance; distinct networks only.
+    ``start``'s other hyper-parameters, then prune each at every tolerance (on at most
+    :data:`PRUNE_EXAMPLES` training examples); distinct networks only.
 
     Parameters
     ----------
@@ -203,6 +210,8 @@ def search_networks(dataset: Dataset, start: TrainingConfig, space: SearchSpace 
     cache = {} if cache is None else cache
     x_tr, y_tr = dataset.split("train")
     x_val, y_val = dataset.split("val")
+    keep = np.sort(np.random.default_rng(start.seed).permutation(len(y_tr))[:PRUNE_EXAMPLES])
+    x_prune, y_prune = x_tr[keep], y_tr[keep]
     if dataset.test is not None and len(dataset.test):
         (x_ev, y_ev), evaluated_on = dataset.split("test"), "test"
     else:
@@ -217,7 +226,7 @@ def search_networks(dataset: Dataset, start: TrainingConfig, space: SearchSpace 
             if key not in cache:
                 cache[key] = train(dataset, config).network
             trained = cache[key]
-            nets = [(None, trained)] + [(tol, prune(trained, x_tr, y_tr, tol)) for tol in space.prune_tolerances]
+            nets = [(None, trained)] + [(tol, prune(trained, x_prune, y_prune, tol)) for tol in space.prune_tolerances]
             for tol, net in nets:
                 fingerprint = b"".join(a.tobytes() for a in (*net.weights, *net.biases))
                 if fingerprint in seen:

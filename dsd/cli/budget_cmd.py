@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from dsd.cli._common import app, console, input_file, json_option, number, progress_bar, user_errors, write_json
@@ -20,9 +21,10 @@ def front_table(record: dict) -> Table:
     measure = record["measure"]
     table = Table(title=f"Pareto front: accuracy vs {measure} ({record['tried']} points tried, "
                         f"budget {record['limit']} {measure})")
-    for col in ("", "strands", "nt", "network", "nonzero weights", "CRN form", "reactions", "val acc", "train acc",
+    for col in ("", "strands", "nt", "network", "nonzero", "CRN form", "reactions", "val acc", "train acc",
                 "accuracy"):
-        table.add_column(col, justify="left" if col in ("", "network", "CRN form") else "right")
+        table.add_column(col, justify="left" if col in ("", "network", "CRN form") else "right",
+                         no_wrap=col not in ("network", "CRN form"))
     chosen = record.get("chosen")
     for i in record["front"]:
         p = record["points"][i]
@@ -74,7 +76,8 @@ def budget(
 
         search = search_budget(build_spec, tick)
     record = search.record()
-    console.print(front_table(record))
+    wide = console if console.is_terminal else Console(width=200)  # a pipe or a file gets whole rows
+    wide.print(front_table(record))
     if json_out is not None:
         write_json(json_out, record)
     if search.chosen is None:
@@ -82,4 +85,4 @@ def budget(
     p = record["chosen"]
     console.print(f"chosen: {p['network']} ({form_text(p)}): {p['strands']} strands, {p['nucleotides']} nt, "
                   f"accuracy {p['accuracy']:.1%} on {'the test split' if p['evaluated_on'] == 'test' else 'every example'}"
-                  f" ({record['selection']}; {search.seconds:.1f} s)", highlight=False)
+                  f"; {record['selection']} ({search.seconds:.1f} s)", highlight=False)

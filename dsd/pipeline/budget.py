@@ -2,7 +2,7 @@
 network shapes, sparsities and CRN forms, count each one's DNA with the real translation, and keep the
 most accurate network that fits.
 
-The networks come from :func:`nn.search.search_networks` (one hidden layer of every width up to the
+The networks come from :func:`nn.search.search_networks` (one hidden layer of widths up to the
 spec's, binary and ternary weights at several sparsity pressures, greedy pruning). Each network is
 compiled (Algorithm 1) and tried in every CRN form: reduced or not, with the cancellation reactions or
 not, and every fan-out limit from 2 up to ``crn.fanout_limit`` (a maximum; no limit when the spec has
@@ -132,9 +132,8 @@ def search_budget(spec: BuildSpec, progress: Callable[[int, int, str], None] | N
             points.append(_point(i, cand, form, counted[text], limit, measure))
     costs = [p[measure] for p in points]
     scores = [candidates[p["candidate"]].score() for p in points]
-    selection = (f"chosen on the {len(dataset.val)} examples held out of training (val accuracy, then training "
-                 f"accuracy, then fewer {measure}); reported accuracy on "
-                 f"{'the test split' if candidates and candidates[0].evaluated_on == 'test' else 'every example'}")
+    selection = (f"chosen on the {len(dataset.val)} examples held out of training (their accuracy, then the "
+                 f"training accuracy, then fewer {measure}); the test labels never choose")
     return BudgetSearch(points, pareto_front(costs, scores), best_within(costs, scores, limit), candidates,
                         measure, limit, time.perf_counter() - t0, selection)
 

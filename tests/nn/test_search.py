@@ -76,7 +76,7 @@ def test_prune_only_drops_what_the_accuracy_allows():
 
 def test_default_space_starts_from_the_spec_and_scales_deep_networks():
     space = default_space(TrainingConfig(hidden=(8,), ternary_threshold=0.6))
-    assert space.hidden == tuple((h,) for h in range(1, 9))
+    assert space.hidden == ((1,), (2,), (3,), (4,), (5,), (6,), (8,))
     assert ("binary", 0.5) in space.weights and ("ternary", 0.6) in space.weights
     deep = default_space(TrainingConfig(hidden=(64, 32)))
     assert (64, 32) in deep.hidden and (8, 4) in deep.hidden
