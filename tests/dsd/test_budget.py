@@ -164,3 +164,23 @@ def test_iris_within_120_strands_builds_at_92_percent_with_the_pareto_figure(tmp
     assert all(c["pass"] for c in build["checks"] if "DNA budget" in c["check"])
     html = (out / "report.html").read_text()
     assert '<section id="budget">' in html and 'id="budget-pareto"' in html
+
+
+def test_trained_networks_round_trip_through_the_build_cache(tmp_path):
+    import numpy as np
+
+    from dsd.pipeline.budget import _load_networks, _save_networks
+    from nn.network import Network
+
+    rng = np.random.default_rng(0)
+    cache = {"k1": Network([rng.choice([-1.0, 0.0, 1.0], (4, 3)), rng.choice([-1.0, 1.0], (3, 3))],
+                           [rng.normal(size=3), rng.normal(size=3)]),
+             "k2": Network([np.ones((4, 2))], [np.zeros(2)])}
+    _save_networks(tmp_path / "n.npz", cache)
+    back = _load_networks(tmp_path / "n.npz")
+    assert sorted(back) == ["k1", "k2"]
+    for key, net in cache.items():
+        assert all(np.array_equal(a, b) for a, b in zip(back[key].weights + back[key].biases, net.weights + net.biases))
+    assert _load_networks(tmp_path / "missing.npz") == {}
+    (tmp_path / "bad.npz").write_text("not a zip")
+    assert _load_networks(tmp_path / "bad.npz") == {}
