@@ -148,6 +148,16 @@ class DomainSystem:
         """Length in nt of a strand given as domain names (``x*`` counts as ``x``)."""
         return sum(self.domains[d.rstrip("*")].length for d in strand)
 
+    def oligos(self) -> list[tuple[Complex, int, tuple[str, ...]]]:
+        """Every strand of every complex, in the system's order, as ``(complex, index in it, domains)``:
+        the rows of ``strands.csv`` (a strand shared by two complexes is ordered twice)."""
+        return [(cx, k, tuple(strand)) for cx in self.complexes for k, strand in enumerate(cx.strands)]
+
+    def oligo_counts(self) -> dict[str, int]:
+        """``strands`` (rows of ``strands.csv``) and ``nucleotides`` (their total length, nt)."""
+        rows = self.oligos()
+        return {"strands": len(rows), "nucleotides": sum(self.strand_length(s) for _, _, s in rows)}
+
     def counts(self) -> dict[str, int]:
         """What there is to order and design: complexes, distinct strands, distinct domains used,
         and nucleotides (sum of domain lengths over distinct strands)."""

@@ -23,6 +23,7 @@ import typer  # noqa: E402
 from dsd.cli import crn_cmds  # noqa: F401, I001
 from dsd.cli import dna_cmds  # noqa: F401
 from dsd.cli import build_cmds  # noqa: F401
+from dsd.cli import budget_cmd  # noqa: F401
 from dsd.cli._common import app, console
 
 

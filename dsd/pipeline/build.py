@@ -26,6 +26,7 @@ from crn.sbml import crn_to_sbml
 from crn.checks import check_crn
 from crn.textformat import format_crn, read_crn, write_crn
 from crn.forms import crn_forms as forms_of
+from dsd.pipeline.budget import budget_check, stage_budget
 from dsd.pipeline.cache import array_hash, previous_stage_hashes, reuse_stage, stage_key, versions
 from dsd.pipeline.records import BuildResult, Examples, StageError  # noqa: F401  (part of the build API)
 from dsd.pipeline.spec import BuildSpec
@@ -105,7 +106,7 @@ def _write_build_json(spec: BuildSpec, result: BuildResult, work: Path) -> None:
 
 def planned_stages(spec: BuildSpec) -> list[str]:
     """The stages ``run_build`` will go through for ``spec``, in order."""
-    out = [] if spec.crn.path is not None else ["network"]
+    out = [] if spec.crn.path is not None else ["budget" if spec.budget is not None else "network"]
     out += ["crn"] + ([] if spec.crn.path is not None else ["simulate"])
     if spec.dsd.enabled:
         out += ["translate"] + (["verify"] if spec.dsd.verify else [])
@@ -142,7 +143,10 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
     try:
         network = None
         examples = None
-        if spec.crn.path is None:
+        if spec.crn.path is None and spec.budget is not None:  # the search picks the network and the CRN form
+            enter("budget")
+            spec, network, examples = stage_budget(spec, work, out_dir, previous_hashes, result, log, progress)
+        elif spec.crn.path is None:
             enter("network")
             t0 = time.perf_counter()
             key = stage_key(spec.digest("dataset", "network", "training", "seed"))
@@ -215,6 +219,7 @@ def run_build(spec: BuildSpec, out_dir: Path, force: bool = False, progress: Cal
                               result, log, enter, designed=True)
                 enter("order")
                 stage_order(spec, forms["formal"], examples, work, result, log)
+            budget_check(spec, system, work, result)
 
         if spec.crn.path is not None and spec.simulation.inputs:
             dna = (system, scheme, sizing) if spec.dsd.enabled else (None, None, None)

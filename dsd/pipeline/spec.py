@@ -25,7 +25,7 @@ from dsd.pipeline.spec_check import (
 )
 
 __all__ = ["DATASETS", "TOP_LEVEL", "SpecError", "DatasetSpec", "NetworkSpec", "TrainingSpec", "CRNSpec",
-           "SimulationSpec", "DSDSpec", "SequencesSpec", "OrderSpec", "ProtocolSpec", "ReportSpec", "BuildSpec",
+           "SimulationSpec", "DSDSpec", "SequencesSpec", "OrderSpec", "ProtocolSpec", "ReportSpec", "BudgetSpec", "BuildSpec",
            "parse_spec", "load_spec"]
 
 DATASETS = ("iris", "digits", "heart", "mnist", "csv")
@@ -210,6 +210,25 @@ class ReportSpec:
 
 
 @dataclass(frozen=True)
+class BudgetSpec:
+    """The ``budget:`` section: the most DNA the circuit may take, as rows of ``strands.csv`` (``strands``,
+    input signal strands included, reporters excluded) or their total length (``nucleotides``); exactly
+    one. With a budget, ``network.hidden``, ``network.weights`` and ``crn.*`` are where the search starts
+    (``crn.fanout_limit`` is a maximum): see :mod:`dsd.pipeline.budget`."""
+
+    strands: int | None = spec_field(None, Int(ge=1))
+    nucleotides: int | None = spec_field(None, Int(ge=1))
+
+    @property
+    def measure(self) -> str:
+        return "strands" if self.strands is not None else "nucleotides"
+
+    @property
+    def limit(self) -> int:
+        return self.strands if self.strands is not None else self.nucleotides
+
+
+@dataclass(frozen=True)
 class BuildSpec:
     name: str
     seed: int = 0
@@ -223,6 +242,7 @@ class BuildSpec:
     order: OrderSpec = field(default_factory=OrderSpec)
     protocol: ProtocolSpec = field(default_factory=ProtocolSpec)
     report: ReportSpec = field(default_factory=ReportSpec)
+    budget: BudgetSpec | None = None  # None: no DNA budget, the network and CRN form are the spec's
     base_dir: str = "."  # folder relative paths in the spec are resolved against
 
     def resolve(self, path: str | None) -> Path | None:
@@ -235,8 +255,10 @@ class BuildSpec:
         """Content hash of some sections (all when none are named), for stage caching."""
         data = asdict(self)
         data.pop("base_dir")
+        if data.get("budget") is None:  # a spec without a budget hashes as before the section existed
+            data.pop("budget", None)
         if sections:
-            data = {k: data[k] for k in sections}
+            data = {k: data.get(k) for k in sections}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -368,8 +390,22 @@ def _report(raw: Any) -> ReportSpec:
     return ReportSpec(**out)
 
 
+def _budget(raw: Any, network: NetworkSpec, crn: CRNSpec) -> BudgetSpec | None:
+    if raw is None:
+        return None
+    out = _fields("budget", raw, BudgetSpec)
+    given = [k for k in ("strands", "nucleotides") if out.get(k) is not None]
+    if len(given) != 1:
+        raise fail("budget", "give exactly one of strands or nucleotides (a positive integer), e.g. "
+                             f"budget: {{strands: 120}}; got {', '.join(given) or 'neither'}")
+    if network.load is not None or crn.path is not None:
+        raise fail("budget", f"given next to {'network.load' if network.load else 'crn.path'}; a budget trains "
+                             "the network it sizes (remove one)")
+    return BudgetSpec(**out)
+
+
 TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences", "order",
-             "protocol", "report"}
+             "protocol", "report", "budget"}
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -408,6 +444,7 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         order=_order(raw.get("order")),
         protocol=_protocol(raw.get("protocol")),
         report=_report(raw.get("report")),
+        budget=_budget(raw.get("budget"), network, crn),
         base_dir=str(base),
     )
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from crn.atomic import atomic_write_text
+from dsd.report.budget import section_budget
 from dsd.report.html import page
 from dsd.report.read import read_build
 from dsd.report.numbers import CONFIDENCE_KINDS
@@ -44,6 +45,7 @@ def write_report(build_dir: Path, out: Path | None = None, *, examples_to_plot: 
     out = Path(out) if out is not None else build_dir / "report.html"
     sections = [
         section_network(b),
+        *section_budget(b),  # only builds with a budget: section
         section_counts(b),
         section_agreement(b),
         section_trajectories(b, examples_to_plot),

@@ -74,12 +74,8 @@ class Design:
 
     def strand_records(self) -> list[StrandRecord]:
         """Every strand of every complex, in the system's order, with a unique stable name."""
-        out = []
-        for cx in self.system.complexes:
-            for k, strand in enumerate(cx.strands):
-                name = cx.strand_names[k]
-                out.append(StrandRecord(name, self.strand_sequence(strand), cx.role, strand, cx.name, cx.conc_nM))
-        return out
+        return [StrandRecord(cx.strand_names[k], self.strand_sequence(strand), cx.role, strand, cx.name, cx.conc_nM)
+                for cx, k, strand in self.system.oligos()]
 
     def complex_strands(self, cx: Complex) -> list[str]:
         return [self.strand_sequence(s) for s in cx.strands]
