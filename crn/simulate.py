@@ -3,9 +3,11 @@ choice of integrator.
 
 ``d[c]/dt = N v(c)`` with ``v_r = k_r prod_s c_s^{a_rs}``. A feed-forward CRN (what the compiler
 builds) goes to :mod:`crn.simulate_ff` (exact decay of the inputs, a Newton solve level by level
-with no factorisation, the BDF of :mod:`crn.simulate_bdf`); any other CRN to ``solve_ivp``
-(:mod:`crn.simulate_scipy`). Units are the CRN's formal units (concentration and time as the rate
-constants define them).
+with no factorisation, the BDF of :mod:`crn.simulate_bdf`); any other CRN (e.g. a gate-level CRN)
+to :mod:`crn.simulate_sparse` (the same BDF, the examples' sparse Newton matrices factorised
+together by :mod:`crn.simulate_lu` and kept across steps); ``solve_ivp``
+(:mod:`crn.simulate_scipy`) on request or for another ``method``. Units are the CRN's formal units
+(concentration and time as the rate constants define them).
 """
 
 from __future__ import annotations

@@ -134,8 +134,9 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
     rebuilt when ``c`` moved by more than :data:`REUSE_CHANGE`, after :data:`REUSE_STEPS` steps,
     and when the Newton iteration failed with an older matrix (the step is then retried at the
     same size with a fresh one). The iteration converges to the same solution with any matrix;
-    an older one only contracts more slowly, so the convergence test measures the rate of every
-    step that did not build its matrix. Without ``reuse`` every attempt builds it.
+    an older one only contracts more slowly, which the remembered contraction rate of the
+    convergence test follows (it is measured again at least every ``_Newton.REMEASURE`` steps).
+    Without ``reuse`` every attempt builds it.
     """
     y0 = np.array(y0, dtype=float, ndmin=2)
     n, E = y0.shape
@@ -187,7 +188,7 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
                 system.prepare(t_new, y_pred, c)
                 c_lu, lu_step = c, steps
                 nlu += 1
-            y, d, converged, iterations = newton(system, t_new, y_pred, c, psi, scale, measure=not fresh)
+            y, d, converged, iterations = newton(system, t_new, y_pred, c, psi, scale)
             nfev += iterations
             if not converged and not fresh:
                 c_lu = None  # retry at the same size with a fresh matrix
@@ -255,13 +256,12 @@ class _Newton:
         self.since_measured = 0
 
     def __call__(self, system: System, t: float, y_pred: np.ndarray, c: float, psi: np.ndarray,
-                 scale: np.ndarray, measure: bool = False) -> tuple[np.ndarray, np.ndarray, bool, int]:
-        """``(y, d, converged, iterations)``; ``measure``: do not stop before the contraction
-        rate of this step was measured (a Newton matrix from an earlier step)."""
+                 scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool, int]:
+        """``(y, d, converged, iterations)``."""
         y = y_pred.copy()
         d = np.zeros_like(y)
         previous = None
-        self.since_measured = self.REMEASURE if measure else self.since_measured + 1
+        self.since_measured += 1
         for k in range(NEWTON_ITERATIONS):
             f = system.rhs(t, y)
             if not np.all(np.isfinite(f)):

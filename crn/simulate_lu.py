@@ -138,7 +138,8 @@ class BatchedLU:
                                                                                  cols[from_core])
         self.row_order = np.argsort(core_rows, kind="stable")
         self.row_starts = np.searchsorted(core_rows[self.row_order], np.arange(len(core)))
-        self.V = self.values = self.root_inverse = None
+        self.values = self.root_inverse = None
+        self.coefficients: list = []
         self.fallback: dict[int, object] = {}
 
     @staticmethod
@@ -169,6 +170,10 @@ class BatchedLU:
 
     def factor(self, values: np.ndarray) -> None:
         """Factorise the matrices whose position values are ``values`` (n_positions, E)."""
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero pivot sends its matrix to SuperLU
+            self._factor(values)
+
+    def _factor(self, values: np.ndarray) -> None:
         E = values.shape[1]
         V = np.zeros((self.n_slots, E))
         V[self.core_slot] = values[self.core_pos]
@@ -178,7 +183,9 @@ class BatchedLU:
             a, b, unique, starts = lv["update"]
             if len(a):
                 V[unique] -= _sum(V[a] * V[b], starts)
-        self.V, self.values = V, values
+        self.values = values
+        # what the solves read, gathered once per factorisation: per level L and U entries, 1 / pivot
+        self.coefficients = [(V[lv["forward"][0]], V[lv["backward"][0]], 1.0 / V[lv["diag"]]) for lv in self.levels]
         self.fallback = {}
         if not len(self.core):
             return
@@ -212,20 +219,20 @@ class BatchedLU:
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         """``x`` (n, E) with ``A_e x[:, e] = r[:, e]`` for the last :meth:`factor`."""
-        V, x = self.V, np.empty_like(r)
+        x = np.empty_like(r)
         y = r[self.core]
-        for lv in self.levels:  # L y = r, leaves first (L has a unit diagonal)
-            f_slot, f_src, unique, starts = lv["forward"]
-            if len(f_slot):
-                y[unique] -= _sum(V[f_slot] * y[f_src], starts)
+        for lv, (lower, _, _) in zip(self.levels, self.coefficients):  # L y = r, leaves first (unit diagonal)
+            _, f_src, unique, summing = lv["forward"]
+            if len(f_src):
+                y[unique] -= _sum(lower * y[f_src], summing)
         if len(self.root):
             y[self.root] = np.einsum("ije,je->ie", self.root_inverse, y[self.root])
-        for lv in reversed(self.levels):  # U x = y, root first
+        for lv, (_, upper, inverse) in zip(reversed(self.levels), reversed(self.coefficients)):  # U x = y, root first
             p = lv["pivots"]
-            u_slot, u_src, unique, starts = lv["backward"]
-            if len(u_slot):
-                y[p[unique]] -= _sum(V[u_slot] * y[u_src], starts)
-            y[p] /= V[lv["diag"]]
+            _, u_src, unique, summing = lv["backward"]
+            if len(u_src):
+                y[p[unique]] -= _sum(upper * y[u_src], summing)
+            y[p] *= inverse
         x[self.core] = y
         if len(self.tail):
             x[self.tail] = r[self.tail]
