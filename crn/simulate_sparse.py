@@ -103,6 +103,9 @@ def integrate_sparse(kinetics: SparseKinetics, c0: np.ndarray, t_eval: np.ndarra
     inverse = np.empty(n_all, np.int64)
     inverse[kinetics.perm] = np.arange(n_all)
     rows = inverse[np.asarray(columns, np.int64)]
+    if E == 0:
+        return {"traj": np.zeros((0, len(t_eval), len(rows))), "final": np.zeros((0, n_all)), "min_value": 0.0,
+                "nfev": 0, "njev": 0, "nlu": 0, "steps": 0}
     sol = integrate(kinetics.system(), np.ascontiguousarray(c0[:, kinetics.perm].T), np.asarray(t_eval, float),
                     rtol=rtol, atol=atol, rows=rows, reuse=True)
     final = np.empty((E, n_all))
