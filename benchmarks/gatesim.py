@@ -1,7 +1,7 @@
 """Benchmark the gate-level stage of a build (IRIS by default) as the build runs it.
 
     python benchmarks/gatesim.py [--build build/iris] [--spec protocols/iris.yaml] [--engine auto]
-                                 [--profile] [--only-one]
+                                 [--profile] [--only-one] [--json FILE]
 
 Needs a finished build folder (the design stage's domains.csv and occlusion.csv). Rebuilds the
 gate-level CRN as ``dsd build`` does (formal CRN, sized system, designed toeholds and occlusion
@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
+import platform
 import pstats
 import sys
 import tempfile
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--engine", default=None, help="force crn.simulate's engine (auto, scipy, ...)")
     parser.add_argument("--profile", action="store_true", help="cProfile the leak-free run")
     parser.add_argument("--only-one", action="store_true", help="time the leak-free run only")
+    parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args()
     build = Path(args.build)
     if not (build / "crn_formal.txt").is_file():
@@ -115,7 +118,10 @@ def main() -> None:
                                         "argmax_match": other["argmax_match"]}
         results["sweep"] = [{k: e[k] for k in ("leak_per_nM_s", "initial_leak", "argmax_match", "argmax_match_end",
                                                "max_abs_error")} for e in report["leak_sweep"]]
+    results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()}
     print(json.dumps(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
     del sim
 
 

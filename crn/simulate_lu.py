@@ -33,19 +33,26 @@ def minimum_degree(n: int, neighbours: list[set[int]]) -> tuple[list[int], list[
     >>> order, struct
     ([0, 1, 2], [[1], [2], []])
     """
+    import heapq
+
     adj = [set(a) - {i} for i, a in enumerate(neighbours[:n])]
-    alive = set(range(n))
+    heap = [(len(a), i) for i, a in enumerate(adj)]
+    heapq.heapify(heap)
+    done = [False] * n
     order, struct = [], []
-    while alive:
-        k = min(alive, key=lambda i: (len(adj[i]), i))
+    while heap:
+        degree, k = heapq.heappop(heap)
+        if done[k] or degree != len(adj[k]):
+            continue  # eliminated, or an entry from before its degree changed
         nb = adj[k]
         for i in nb:
             adj[i] |= nb
             adj[i].discard(i)
             adj[i].discard(k)
+            heapq.heappush(heap, (len(adj[i]), i))
         order.append(k)
         struct.append(sorted(nb))
-        alive.remove(k)
+        done[k] = True
         adj[k] = set()
     return order, struct
 
