@@ -142,3 +142,20 @@ def test_sparse_engine_reports_a_blow_up():
     crn = parse_crn("input A\noutput B\n2 A -> 3 A\nA -> A + B\n")
     with pytest.raises(SimulationError):
         simulate(crn, [[1.0]], t_end=10.0, engine="sparse")
+
+
+def test_batches_of_examples_give_the_answer_of_one_batch():
+    from crn.simulate import encode_inputs
+    from crn.simulate_sparse import SparseKinetics, integrate_sparse
+
+    text, x, t_end = CRNS["catalytic cycle"]
+    crn = parse_crn(text)
+    c0 = encode_inputs(crn, np.array(x * 3))
+    kinetics = SparseKinetics(crn)
+    t = np.linspace(0.0, t_end, 7)
+    columns = np.arange(len(crn.species))
+    together = integrate_sparse(kinetics, c0, t, rtol=1e-9, atol=1e-12, columns=columns)
+    alone = integrate_sparse(kinetics, c0, t, rtol=1e-9, atol=1e-12, columns=columns, batch_entries=1)
+    assert alone["nlu"] > together["nlu"]  # six batches of one example each
+    assert np.allclose(alone["traj"], together["traj"], rtol=1e-6, atol=1e-9)
+    assert np.allclose(alone["final"], together["final"], rtol=1e-6, atol=1e-9)
