@@ -3,9 +3,11 @@ choice of integrator.
 
 ``d[c]/dt = N v(c)`` with ``v_r = k_r prod_s c_s^{a_rs}``. A feed-forward CRN (what the compiler
 builds) goes to :mod:`crn.simulate_ff` (exact decay of the inputs, a Newton solve level by level
-with no factorisation, the BDF of :mod:`crn.simulate_bdf`); any other CRN to ``solve_ivp``
-(:mod:`crn.simulate_scipy`). Units are the CRN's formal units (concentration and time as the rate
-constants define them).
+with no factorisation, the BDF of :mod:`crn.simulate_bdf`); any other CRN (e.g. a gate-level CRN)
+to :mod:`crn.simulate_sparse` (the same BDF, the examples' sparse Newton matrices factorised
+together by :mod:`crn.simulate_lu` and kept across steps); ``solve_ivp``
+(:mod:`crn.simulate_scipy`) on request or for another ``method``. Units are the CRN's formal units
+(concentration and time as the rate constants define them).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ from crn.model import CRN, Signal
 from crn.simulate_bdf import IntegrationError
 from crn.simulate_ff import FeedForwardKinetics, integrate_feedforward
 from crn.simulate_scipy import MassAction, elimination_order, integrate_scipy
+from crn.simulate_sparse import SparseKinetics, integrate_sparse
 
 __all__ = ["MassAction", "SimulationError", "SimulationResult", "elimination_order", "encode_inputs",
            "signal_values", "simulate"]
+
+
+ENGINES = ("auto", "feedforward", "sparse", "scipy")
 
 
 class SimulationError(RuntimeError):
@@ -116,9 +122,12 @@ def simulate(
     method : a stiff ``solve_ivp`` method (``BDF``, ``Radau`` or ``LSODA``).
     engine : ``auto`` (default): a feed-forward CRN with ``method="BDF"`` goes to the
         feed-forward BDF (:mod:`crn.simulate_ff`, :mod:`crn.simulate_bdf`: exact input decay,
-        a Newton solve with no factorisation, examples batched while that pays), anything else to
-        ``scipy.integrate.solve_ivp`` (:mod:`crn.simulate_scipy`); ``feedforward`` or ``scipy``
-        force one (``feedforward`` raises :class:`crn.feedforward.NotFeedForward` on other CRNs).
+        a Newton solve with no factorisation, examples batched while that pays), any other CRN
+        with ``method="BDF"`` to the sparse BDF (:mod:`crn.simulate_sparse`: the same BDF, the
+        examples' Newton matrices factorised together by :mod:`crn.simulate_lu`), other methods
+        to ``scipy.integrate.solve_ivp`` (:mod:`crn.simulate_scipy`); ``feedforward``,
+        ``sparse`` or ``scipy`` force one (``feedforward`` raises
+        :class:`crn.feedforward.NotFeedForward` on other CRNs).
     workers : processes to split the examples over (default 1). Each process solves its share
         (batched as above). Measured with the scipy path on 2 cores (mnist14, 100 examples):
         10.5 s serial vs 9.4 s with 2 workers when BLAS runs single-threaded, but 25 s when each
@@ -138,8 +147,8 @@ def simulate(
     E, n_s = c0.shape
     if n_s != len(crn.species):
         raise ValueError(f"initial has {n_s} species, the CRN has {len(crn.species)}")
-    if engine not in ("auto", "feedforward", "scipy"):
-        raise ValueError(f"engine must be auto, feedforward or scipy, got {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     workers = max(1, min(int(workers or 1), E))
     if t_eval is None:
         t_eval = np.linspace(0.0, float(t_end), int(n_points))
@@ -188,12 +197,15 @@ def _simulate_serial(crn: CRN, c0: np.ndarray, start: float, *, t_end, t_eval, r
         except NotFeedForward:
             if engine == "feedforward":
                 raise
+    if kinetics is None and (engine == "sparse" or (engine == "auto" and method == "BDF")):
+        kinetics = SparseKinetics(crn, rates)
     if kinetics is not None:
         # only the species the outputs read are interpolated, unless the trajectories are kept
         columns = np.arange(n_s) if keep_trajectories else np.array(
             sorted({crn.species.index(s) for sig in crn.outputs for s in sig.species}), dtype=np.int64)
+        integrate = integrate_sparse if isinstance(kinetics, SparseKinetics) else integrate_feedforward
         try:
-            raw = integrate_feedforward(kinetics, c0, t_eval, rtol=rtol, atol=atol, columns=columns)
+            raw = integrate(kinetics, c0, t_eval, rtol=rtol, atol=atol, columns=columns)
         except IntegrationError as exc:
             raise SimulationError(f"the integrator failed: {exc}") from None
         t = t_eval

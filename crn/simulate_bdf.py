@@ -117,10 +117,26 @@ def _interpolation_weights(s: np.ndarray, order: int) -> np.ndarray:
     return w
 
 
+REUSE_STEPS = 20
+"""With ``reuse``, the Newton matrix is rebuilt after this many steps at the latest."""
+
+REUSE_CHANGE = 0.3
+"""With ``reuse``, the Newton matrix is rebuilt when ``c`` moved by more than this fraction."""
+
+
 def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float, atol: float,
-              rows: np.ndarray | None = None, max_steps: int = 1_000_000) -> Solution:
+              rows: np.ndarray | None = None, max_steps: int = 1_000_000, reuse: bool = False) -> Solution:
     """Integrate from ``t = 0`` to ``t_eval[-1]``, recording ``rows`` of the state (all when
     None) at the increasing times ``t_eval`` (>= 0) by the interpolating polynomial of each step.
+
+    ``reuse``: keep the Newton matrix (``system.prepare``) across steps, for systems whose
+    :meth:`System.prepare` costs far more than a solve (a factorisation), as in CVODE: it is
+    rebuilt when ``c`` moved by more than :data:`REUSE_CHANGE`, after :data:`REUSE_STEPS` steps,
+    and when the Newton iteration failed with an older matrix (the step is then retried at the
+    same size with a fresh one). The iteration converges to the same solution with any matrix;
+    an older one only contracts more slowly, which the remembered contraction rate of the
+    convergence test follows (it is measured again at least every ``_Newton.REMEASURE`` steps).
+    Without ``reuse`` every attempt builds it.
     """
     y0 = np.array(y0, dtype=float, ndmin=2)
     n, E = y0.shape
@@ -136,6 +152,7 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
     newton = _Newton(max(10 * np.finfo(float).eps / rtol, min(0.03, rtol ** 0.5)))
 
     t = 0.0
+    c_lu, lu_step = None, 0
     if t_end <= 0.0:
         out[:] = y0[rows]
         return Solution(t=t_eval, y=out, final=y0.copy(), min_value=min_value, nfev=0, nlu=0, steps=0)
@@ -166,10 +183,16 @@ def integrate(system: System, y0: np.ndarray, t_eval: np.ndarray, *, rtol: float
             scale = atol + rtol * np.abs(actual(t_new, y_pred))
             psi = weighted_sum(GAMMA[None, 1 : order + 1] / ALPHA[order], D[1 : order + 1])[0]
             c = h / ALPHA[order]
-            system.prepare(t_new, y_pred, c)
-            nlu += 1
+            fresh = not reuse or c_lu is None or abs(c / c_lu - 1.0) > REUSE_CHANGE or steps - lu_step >= REUSE_STEPS
+            if fresh:
+                system.prepare(t_new, y_pred, c)
+                c_lu, lu_step = c, steps
+                nlu += 1
             y, d, converged, iterations = newton(system, t_new, y_pred, c, psi, scale)
             nfev += iterations
+            if not converged and not fresh:
+                c_lu = None  # retry at the same size with a fresh matrix
+                continue
             if not converged:
                 rescale(0.5)
                 h *= 0.5
