@@ -25,8 +25,8 @@ from dsd.pipeline.spec_check import (
 )
 
 __all__ = ["DATASETS", "TOP_LEVEL", "SpecError", "DatasetSpec", "NetworkSpec", "TrainingSpec", "CRNSpec",
-           "SimulationSpec", "DSDSpec", "SequencesSpec", "OrderSpec", "ProtocolSpec", "ReportSpec", "BuildSpec",
-           "parse_spec", "load_spec"]
+           "SimulationSpec", "DSDSpec", "SequencesSpec", "OrderSpec", "ProtocolSpec", "ReportSpec", "ComputeSpec",
+           "BuildSpec", "parse_spec", "load_spec"]
 
 DATASETS = ("iris", "digits", "heart", "mnist", "csv")
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\Z")  # a folder name and an SBML id prefix
@@ -210,6 +210,21 @@ class ReportSpec:
 
 
 @dataclass(frozen=True)
+class ComputeSpec:
+    """The ``compute:`` section: where the simulations' tasks run (:class:`crn.tasks.Compute`). It
+    changes no result, so it is no part of any cache key or of the spec's hash."""
+
+    workers: int | None = spec_field(None, Int(ge=1))  # a local Dask cluster of this many processes
+    scheduler: str | None = spec_field(None, Text())  # a running Dask scheduler, e.g. tcp://host:8786
+
+    def compute(self):
+        """The :class:`crn.tasks.Compute` (no progress bar: the build shows its own)."""
+        from crn.tasks import Compute
+
+        return Compute(workers=self.workers, scheduler=self.scheduler, progress=False)
+
+
+@dataclass(frozen=True)
 class BuildSpec:
     name: str
     seed: int = 0
@@ -223,6 +238,7 @@ class BuildSpec:
     order: OrderSpec = field(default_factory=OrderSpec)
     protocol: ProtocolSpec = field(default_factory=ProtocolSpec)
     report: ReportSpec = field(default_factory=ReportSpec)
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
     base_dir: str = "."  # folder relative paths in the spec are resolved against
 
     def resolve(self, path: str | None) -> Path | None:
@@ -235,6 +251,7 @@ class BuildSpec:
         """Content hash of some sections (all when none are named), for stage caching."""
         data = asdict(self)
         data.pop("base_dir")
+        data.pop("compute")  # where tasks run changes no result
         if sections:
             data = {k: data[k] for k in sections}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -368,8 +385,22 @@ def _report(raw: Any) -> ReportSpec:
     return ReportSpec(**out)
 
 
+def _compute(raw: Any) -> ComputeSpec:
+    from crn.tasks import Compute, INSTALL_HINT, dask_available
+
+    out = _fields("compute", raw, ComputeSpec)
+    try:
+        Compute(out.get("workers"), out.get("scheduler"))
+    except ValueError as exc:
+        raise fail(f"compute.{str(exc).split(':')[0]}", str(exc).split(": ", 1)[1]) from None
+    if (out.get("workers") is not None or out.get("scheduler") is not None) and not dask_available():
+        raise fail("compute.workers" if out.get("workers") is not None else "compute.scheduler",
+                   f"running on Dask needs the [distributed] extra: {INSTALL_HINT}")
+    return ComputeSpec(**out)
+
+
 TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences", "order",
-             "protocol", "report"}
+             "protocol", "report", "compute"}
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -408,6 +439,7 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         order=_order(raw.get("order")),
         protocol=_protocol(raw.get("protocol")),
         report=_report(raw.get("report")),
+        compute=_compute(raw.get("compute")),
         base_dir=str(base),
     )
 
