@@ -86,10 +86,6 @@ class Compute:
     def in_process(self) -> bool:
         return self.workers is None and self.scheduler is None
 
-    def quiet(self) -> Compute:
-        """The same place without a progress bar (for tasks inside tasks)."""
-        return Compute(self.workers, self.scheduler, False)
-
 
 def task_slices(n_examples: int, n_species: int, state: int = TASK_STATE) -> list[slice]:
     """Cut ``n_examples`` examples into consecutive tasks of at most ``state // n_species`` examples
@@ -179,6 +175,11 @@ def dask_client(compute: Compute):
         except (OSError, TimeoutError) as exc:
             raise RuntimeError(f"cannot reach the Dask scheduler at {address}: "
                                f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+        try:  # tasks sent to a scheduler without workers would wait for ever
+            client.wait_for_workers(1, timeout=10)
+        except TimeoutError:
+            client.close()
+            raise RuntimeError(f"the Dask scheduler at {address} has no workers (none joined within 10 s)") from None
     if not _clients:
         atexit.register(close_clusters)
     _clients[key] = client
