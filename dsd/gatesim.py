@@ -22,6 +22,7 @@ from crn.analysis import agreement, convergence_times
 from crn.model import CRN
 from dsd.domains import DomainSystem
 from crn.simulate import encode_inputs, simulate
+from crn.tasks import Compute, run_tasks
 from dsd.kinetics import formal_values
 
 READOUT_EPS = 0.01
@@ -63,11 +64,12 @@ class GateSimulation:
 
 def simulate_gates(gates: CRN, x: np.ndarray, unit_nM: float, *, t_end_hours: float = 48.0,
                    n_points: int = 241, eps: float = 1e-2, rtol: float = 1e-6, atol_nM: float = 1e-6,
-                   extra_hours: tuple[float, ...] = ()) -> GateSimulation:
+                   extra_hours: tuple[float, ...] = (), compute: Compute | None = None) -> GateSimulation:
     """Integrate the gate-level CRN ``gates`` (from :func:`dsd.kinetics.gate_crn`) for inputs
     ``x`` (n_examples, n_inputs, formal units) for ``t_end_hours``; the time grid is 0 then
     geometric from 1 s, so both the first minutes and the last hours are resolved, plus the
-    times ``extra_hours`` (e.g. a read-out time). ``eps``: settle tolerance (formal units)."""
+    times ``extra_hours`` (e.g. a read-out time). ``eps``: settle tolerance (formal units).
+    ``compute``: where the examples' tasks run (:func:`crn.simulate.simulate`)."""
     start = time.perf_counter()
     t_end = float(t_end_hours) * 3600.0
     grid = np.concatenate([[0.0], np.geomspace(1.0, t_end, int(n_points) - 1)])
@@ -75,7 +77,7 @@ def simulate_gates(gates: CRN, x: np.ndarray, unit_nM: float, *, t_end_hours: fl
     t_eval = np.unique(np.concatenate([grid, extra]))
     c0 = encode_inputs(gates, np.asarray(x, float) * unit_nM)
     result = simulate(gates, initial=c0, t_end=t_end, t_eval=t_eval, rtol=rtol, atol=atol_nM,
-                      keep_trajectories=False)
+                      keep_trajectories=False, compute=compute)
     traj = result.output_trajectories / unit_nM
     scaled = _Scaled(t=result.t / 3600.0, output_trajectories=traj)
     times = convergence_times(scaled, eps=eps)
@@ -192,33 +194,42 @@ def gate_kinetics(crn, system, scheme, unit_nM, leak, initial_leak, kinetics: di
 
 def leak_sweep(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.ndarray, reference: np.ndarray,
                readout: float, hours: float, *, leaks=SWEEP_LEAKS, initial_leaks=SWEEP_INITIAL_LEAKS,
-               leak_free: GateSimulation | None = None, **kinetics) -> tuple[list[dict], dict]:
+               leak_free: GateSimulation | None = None, compute: Compute | None = None,
+               **kinetics) -> tuple[list[dict], dict]:
     """Agreement with ``reference`` at the read-out time ``readout`` (hours, chosen from the
     leak-free run: the same for every point) and at ``hours`` for every leak (/nM/s, gate-fuel and
     bimolecular) x initial leak (fraction). Returns (entries, runs): ``runs`` maps (leak, initial
-    leak) to its :class:`GateSimulation`. The leak-free point reuses ``leak_free`` when given."""
-    entries, runs = [], {}
-    for leak in leaks:
-        for initial in initial_leaks:
-            if leak == 0 and initial == 0 and leak_free is not None:
-                sim = leak_free
-            else:
-                gates = gate_kinetics(crn, system, scheme, unit_nM, leak, initial, kinetics)
-                sim = simulate_gates(gates, x, unit_nM, t_end_hours=hours, n_points=121, rtol=SWEEP_RTOL,
-                                     extra_hours=(readout,))
-            runs[(leak, initial)] = sim
-            c = compare(sim, reference, readout_hours=readout)
-            entries.append({"leak_per_nM_s": leak, "initial_leak": initial, "readout_hours": readout,
-                            "argmax_match": c["argmax_match"], "max_abs_error": c["max_abs_error"],
-                            "argmax_match_end": c["argmax_match_end"], "max_abs_error_end": c["max_abs_error_end"],
-                            "examples": c["examples"], "seconds": sim.seconds})
-    return entries, runs
+    leak) to its :class:`GateSimulation`. The leak-free point reuses ``leak_free`` when given.
+    Each point is one task, run where ``compute`` says (:func:`crn.tasks.run_tasks`)."""
+    points = [(leak, initial) for leak in leaks for initial in initial_leaks]
+    todo = [(p, gate_kinetics(crn, system, scheme, unit_nM, *p, kinetics)) for p in points
+            if not (p == (0, 0) and leak_free is not None)]
+    done = run_tasks(_sweep_point, todo, args=(x, unit_nM, hours, readout), compute=compute, label="leak sweep")
+    runs = dict(zip([p for p, _ in todo], done))
+    if leak_free is not None and (0, 0) in points:
+        runs[(0, 0)] = leak_free
+    entries = []
+    for p in points:
+        sim = runs[p]
+        c = compare(sim, reference, readout_hours=readout)
+        entries.append({"leak_per_nM_s": p[0], "initial_leak": p[1], "readout_hours": readout,
+                        "argmax_match": c["argmax_match"], "max_abs_error": c["max_abs_error"],
+                        "argmax_match_end": c["argmax_match_end"], "max_abs_error_end": c["max_abs_error_end"],
+                        "examples": c["examples"], "seconds": sim.seconds})
+    return entries, {p: runs[p] for p in points}
+
+
+def _sweep_point(task: tuple, x: np.ndarray, unit_nM: float, hours: float, readout: float) -> GateSimulation:
+    """One point of :func:`leak_sweep`: ``task`` is ((leak, initial leak), its gate-level CRN)."""
+    _, gates = task
+    return simulate_gates(gates, x, unit_nM, t_end_hours=hours, n_points=121, rtol=SWEEP_RTOL, extra_hours=(readout,),
+                          compute=Compute(progress=False))
 
 
 def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.ndarray,
                 network_outputs: np.ndarray | None, *, leak_per_nM_s: float = 0.0, initial_leak: float = 0.0,
                 hours: float = 48.0, readout_hours: float | None = None, sweep: bool = False,
-                **kinetics) -> tuple[dict, GateSimulation]:
+                compute: Compute | None = None, **kinetics) -> tuple[dict, GateSimulation]:
     """Simulate the gate-level system on inputs ``x`` (formal units) with the given leaks
     (/nM/s; initial leak a fraction) and compare with the network (when given, else the formal
     CRN's exact limit) at the read-out time and at ``hours``.
@@ -228,6 +239,7 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
     ``leak_sweep`` (every :data:`SWEEP_LEAKS` x :data:`SWEEP_INITIAL_LEAKS`). ``kinetics``: more
     options of :func:`dsd.kinetics.gate_crn` (``toehold_dG_kcal``, ``occlusion``) and
     ``extra_reactions`` (gate-level reactions added, e.g. occlusion sites of designed sequences).
+    ``compute``: where the runs' tasks (examples, sweep points) run (:class:`crn.tasks.Compute`).
     Returns (report, the run with the given leaks)."""
     from dsd.kinetics import held_back
 
@@ -237,20 +249,20 @@ def gate_report(crn: CRN, system: DomainSystem, scheme, unit_nM: float, x: np.nd
         raise ValueError("nothing to compare the gate-level outputs with: give a model")
     start = time.perf_counter()
     ideal_gates = gate_kinetics(crn, system, scheme, unit_nM, 0.0, 0.0, kinetics)
-    ideal = simulate_gates(ideal_gates, x, unit_nM, t_end_hours=hours)
+    ideal = simulate_gates(ideal_gates, x, unit_nM, t_end_hours=hours, compute=compute)
     chosen = readout_time(ideal, readout_hours)
     readout = chosen["readout_hours"]
     runs: dict = {(0.0, 0.0): ideal}
     report: dict = {}
     if sweep:
         entries, runs = leak_sweep(crn, system, scheme, unit_nM, x, reference, readout, hours, leak_free=ideal,
-                                   **kinetics)
+                                   compute=compute, **kinetics)
         report["leak_sweep"] = entries
     key = (float(leak_per_nM_s), float(initial_leak))
     sim = runs.get(key)
     if sim is None:
         sim = simulate_gates(gate_kinetics(crn, system, scheme, unit_nM, *key, kinetics), x, unit_nM, t_end_hours=hours,
-                             extra_hours=(readout,))
+                             extra_hours=(readout,), compute=compute)
         runs[key] = sim
     main = compare(sim, reference, formal, readout)
     report = {**main, **chosen, **report,

@@ -8,6 +8,7 @@ before anything is read or written) exit 2 and name the option; errors found whi
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -158,6 +159,54 @@ def output_dir(value: Path | None):
     return value
 
 
+def _workers(value: int | None):
+    """``--workers N``: an integer >= 1, and Dask installed."""
+    number(1, integer=True)(value)
+    if value is not None:
+        _need_dask()
+    return value
+
+
+def _scheduler(value: str | None):
+    """``--scheduler ADDRESS``: a Dask scheduler address, and Dask installed."""
+    if value is not None:
+        from crn.tasks import ADDRESS
+
+        if not ADDRESS.match(value.strip()):
+            raise typer.BadParameter(f"expected a Dask scheduler address such as tcp://host:8786, got {value!r}")
+        _need_dask()
+    return value
+
+
+def _need_dask() -> None:
+    from crn.tasks import INSTALL_HINT, dask_available
+
+    if not dask_available():
+        raise typer.BadParameter(f"running on Dask needs the [distributed] extra: {INSTALL_HINT}")
+
+
+def workers_option():
+    return typer.Option(None, "--workers", metavar="N", callback=_workers,
+                        help="run the simulations' tasks on a local Dask cluster of N processes (the [distributed] "
+                             "extra); results are the same as in process")
+
+
+def scheduler_option():
+    return typer.Option(None, "--scheduler", metavar="ADDRESS", callback=_scheduler,
+                        help="run the simulations' tasks on the Dask scheduler at ADDRESS, e.g. tcp://host:8786 "
+                             "(its workers need this package installed)")
+
+
+def compute_of(workers: int | None, scheduler: str | None, progress=None):
+    """The :class:`crn.tasks.Compute` of ``--workers`` / ``--scheduler`` (at most one of them)."""
+    from crn.tasks import Compute
+
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers (a local cluster) or --scheduler (a running one), not both",
+                                 param_hint="'--workers'")
+    return Compute(workers=workers, scheduler=scheduler, progress=progress)
+
+
 # --- output helpers ---------------------------------------------------------------------------------
 def progress_bar() -> Progress:
     return Progress(
@@ -165,6 +214,19 @@ def progress_bar() -> Progress:
         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err_console,
         disable=not err_console.is_terminal,
     )
+
+
+@contextlib.contextmanager
+def task_progress(description: str):
+    """A bar on stderr (when it is a terminal) over the tasks of :func:`crn.tasks.run_tasks`: yields
+    the ``(done, total)`` callback to give as ``Compute(progress=...)``."""
+    with progress_bar() as bar:
+        task = bar.add_task(description, total=None, info="")
+
+        def on_tasks(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, info="tasks")
+
+        yield on_tasks
 
 
 def epoch_callback(progress: Progress):

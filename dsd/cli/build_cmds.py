@@ -8,8 +8,8 @@ from typing import Optional
 import typer
 import yaml
 
-from dsd.cli._common import (app, console, epoch_callback, input_dir, input_file, number, output_file,
-                             progress_bar, user_errors)
+from dsd.cli._common import (app, compute_of, console, epoch_callback, input_dir, input_file, number, output_file,
+                             progress_bar, scheduler_option, user_errors, workers_option)
 
 
 @app.command()
@@ -50,16 +50,25 @@ def build(
     out: Optional[Path] = typer.Option(None, metavar="DIR",  # the build checks it (only a folder it wrote)
                                        help="build folder (default build/<name>)"),
     force: bool = typer.Option(False, "--force", help="re-run cached stages"),
+    workers: Optional[int] = workers_option(),
+    scheduler: Optional[str] = scheduler_option(),
 ):
     """Run the whole chain of a spec into its build folder.
+
+    --workers / --scheduler override the spec's compute section (they change no result).
 
     \b
     Example:  dsd build protocols/iris.yaml --out build/iris
     """
-    from dsd.pipeline.build import planned_stages, run_build
-    from dsd.pipeline.spec import load_spec
+    from dataclasses import replace
 
+    from dsd.pipeline.build import planned_stages, run_build
+    from dsd.pipeline.spec import ComputeSpec, load_spec
+
+    compute_of(workers, scheduler)  # both given: an option error before anything is read
     build_spec = load_spec(spec)
+    if workers is not None or scheduler is not None:
+        build_spec = replace(build_spec, compute=ComputeSpec(workers=workers, scheduler=scheduler))
     out_dir = out if out is not None else Path("build") / build_spec.name
     stages = planned_stages(build_spec)
     with progress_bar() as progress:

@@ -9,8 +9,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from dsd.cli._common import (app, console, epoch_callback, err_console, input_file, json_option, number,
-                             output_file, print_warnings, progress_bar, user_errors, write_json)
+from dsd.cli._common import (app, compute_of, console, epoch_callback, input_file, json_option, number,
+                             output_file, print_warnings, progress_bar, scheduler_option, task_progress, user_errors,
+                             workers_option, write_json)
 
 
 @app.command()
@@ -185,6 +186,8 @@ def simulate(
                                            help="simulate the first N examples (default all)"),
     t_end: float = typer.Option(50.0, metavar="T", callback=number(0, strict=True),
                                 help="simulated time (formal units; rate constants 1), > 0"),
+    workers: Optional[int] = workers_option(),
+    scheduler: Optional[str] = scheduler_option(),
     json_out: Optional[Path] = json_option(),
 ):
     """Simulate a CRN on the model's examples (compare with the network) or on --inputs rows.
@@ -192,6 +195,7 @@ def simulate(
     \b
     Example:  dsd simulate crn.txt --model model.npz --examples 20 --t-end 2000 --json sim.json
               dsd simulate crn.txt --inputs inputs.csv --t-end 2000 --json rows.json
+              dsd simulate crn.txt --model model.npz --workers 2    (a local Dask cluster)
     """
     from crn.analysis import agreement, convergence_times
     from crn.simulate import simulate as run
@@ -203,6 +207,7 @@ def simulate(
     if model is None and inputs is None:
         raise typer.BadParameter("give --model (its examples) or --inputs (a CSV of input vectors)",
                                  param_hint="'--model'")
+    compute_of(workers, scheduler)  # both given: an option error before anything is read
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     network = None
@@ -216,8 +221,8 @@ def simulate(
         x = read_inputs_csv(inputs, [s.name for s in crn.inputs])
     if examples is not None:
         x = x[:examples]
-    with err_console.status(f"simulating {len(x)} input vectors to t = {t_end:g}"):
-        result = run(crn, x, t_end=t_end, keep_trajectories=False)
+    with task_progress(f"simulating {len(x)} input vectors to t = {t_end:g}") as on_tasks:
+        result = run(crn, x, t_end=t_end, keep_trajectories=False, compute=compute_of(workers, scheduler, on_tasks))
     report = {"examples": len(x), "seconds": result.seconds, "t_end": t_end}
     times = convergence_times(result)
     report["stabilisation_time_median"] = float(np.median(times["stabilisation_time"]))

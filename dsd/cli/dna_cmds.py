@@ -9,8 +9,9 @@ from typing import Optional
 
 import typer
 
-from dsd.cli._common import (app, console, err_console, input_dir, input_file, input_range, json_option, number,
-                             output_dir, output_file, print_warnings, progress_bar, user_errors, write_json)
+from dsd.cli._common import (app, compute_of, console, err_console, input_dir, input_file, input_range, json_option,
+                             number, output_dir, output_file, print_warnings, progress_bar, scheduler_option,
+                             task_progress, user_errors, workers_option, write_json)
 from dsd.rates import DEFAULT_INITIAL_LEAK
 
 
@@ -170,6 +171,8 @@ def gatesim(
                                                   "spurious sites from occlusion.csv"),
     formal_t_end: float = typer.Option(2000.0, "--formal-t-end", metavar="T", callback=number(0, strict=True),
                                        help="formal run for formal_outputs (formal time units), > 0"),
+    workers: Optional[int] = workers_option(),
+    scheduler: Optional[str] = scheduler_option(),
     json_out: Optional[Path] = json_option(),
 ):
     """Simulate the gate-level system (nM, s) on the model's examples or on --inputs rows; compare
@@ -188,6 +191,7 @@ def gatesim(
     if model is None and inputs is None:
         raise typer.BadParameter("give --model (its examples) or --inputs (a CSV of input vectors)",
                                  param_hint="'--model'")
+    compute_of(workers, scheduler)  # both given: an option error before anything is read
     loaded = read_pil(pil)
     crn = loaded.crn
     check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
@@ -212,10 +216,11 @@ def gatesim(
         if formal is None:  # not feed-forward: the formal run's end is the reference
             formal = run_formal(crn, x, t_end=formal_t_end).outputs
         reference = formal
-    with err_console.status(f"simulating the gates for {len(x)} input vectors, {hours:g} h"):
+    with task_progress(f"simulating the gates for {len(x)} input vectors, {hours:g} h") as on_tasks:
         report, sim = gate_report(crn, loaded.system, loaded.scheme, float(loaded.header["unit_nM"]), x, reference,
                                   leak_per_nM_s=leak, initial_leak=initial_leak, hours=hours,
-                                  readout_hours=readout_hours, sweep=sweep, **kinetics)
+                                  readout_hours=readout_hours, sweep=sweep,
+                                  compute=compute_of(workers, scheduler, on_tasks), **kinetics)
     if network is None:
         report["compared_with"] = "formal CRN"
     report["sequences"] = {"folder": str(sequences), "notes": notes} if sequences is not None else None

@@ -25,8 +25,8 @@ from dsd.pipeline.spec_check import (
 )
 
 __all__ = ["DATASETS", "TOP_LEVEL", "SpecError", "DatasetSpec", "NetworkSpec", "TrainingSpec", "CRNSpec",
-           "SimulationSpec", "DSDSpec", "SequencesSpec", "OrderSpec", "ProtocolSpec", "ReportSpec", "BudgetSpec", "BuildSpec",
-           "parse_spec", "load_spec"]
+           "SimulationSpec", "DSDSpec", "SequencesSpec", "OrderSpec", "ProtocolSpec", "ReportSpec", "BudgetSpec",
+           "ComputeSpec", "BuildSpec", "parse_spec", "load_spec"]
 
 DATASETS = ("iris", "digits", "heart", "mnist", "csv")
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\Z")  # a folder name and an SBML id prefix
@@ -229,6 +229,21 @@ class BudgetSpec:
 
 
 @dataclass(frozen=True)
+class ComputeSpec:
+    """The ``compute:`` section: where the simulations' tasks run (:class:`crn.tasks.Compute`). It
+    changes no result, so it is no part of any cache key or of the spec's hash."""
+
+    workers: int | None = spec_field(None, Int(ge=1))  # a local Dask cluster of this many processes
+    scheduler: str | None = spec_field(None, Text())  # a running Dask scheduler, e.g. tcp://host:8786
+
+    def compute(self):
+        """The :class:`crn.tasks.Compute` (no progress bar: the build shows its own)."""
+        from crn.tasks import Compute
+
+        return Compute(workers=self.workers, scheduler=self.scheduler, progress=False)
+
+
+@dataclass(frozen=True)
 class BuildSpec:
     name: str
     seed: int = 0
@@ -243,6 +258,7 @@ class BuildSpec:
     protocol: ProtocolSpec = field(default_factory=ProtocolSpec)
     report: ReportSpec = field(default_factory=ReportSpec)
     budget: BudgetSpec | None = None  # None: no DNA budget, the network and CRN form are the spec's
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
     base_dir: str = "."  # folder relative paths in the spec are resolved against
 
     def resolve(self, path: str | None) -> Path | None:
@@ -257,6 +273,7 @@ class BuildSpec:
         data.pop("base_dir")
         if data.get("budget") is None:  # a spec without a budget hashes as before the section existed
             data.pop("budget", None)
+        data.pop("compute")  # where tasks run changes no result
         if sections:
             data = {k: data.get(k) for k in sections}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -404,8 +421,22 @@ def _budget(raw: Any, network: NetworkSpec, crn: CRNSpec) -> BudgetSpec | None:
     return BudgetSpec(**out)
 
 
+def _compute(raw: Any) -> ComputeSpec:
+    from crn.tasks import Compute, INSTALL_HINT, dask_available
+
+    out = _fields("compute", raw, ComputeSpec)
+    try:
+        Compute(out.get("workers"), out.get("scheduler"))
+    except ValueError as exc:
+        raise fail(f"compute.{str(exc).split(':')[0]}", str(exc).split(": ", 1)[1]) from None
+    if (out.get("workers") is not None or out.get("scheduler") is not None) and not dask_available():
+        raise fail("compute.workers" if out.get("workers") is not None else "compute.scheduler",
+                   f"running on Dask needs the [distributed] extra: {INSTALL_HINT}")
+    return ComputeSpec(**out)
+
+
 TOP_LEVEL = {"name", "seed", "dataset", "network", "training", "crn", "simulation", "dsd", "sequences", "order",
-             "protocol", "report", "budget"}
+             "protocol", "report", "budget", "compute"}
 
 
 def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
@@ -445,6 +476,7 @@ def parse_spec(raw: Any, base_dir: str | Path = ".") -> BuildSpec:
         protocol=_protocol(raw.get("protocol")),
         report=_report(raw.get("report")),
         budget=_budget(raw.get("budget"), network, crn),
+        compute=_compute(raw.get("compute")),
         base_dir=str(base),
     )
 

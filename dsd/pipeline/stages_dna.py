@@ -118,7 +118,7 @@ def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: i
     d = spec.dsd
     report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
                             leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak, hours=d.hours,
-                            readout_hours=d.readout_hours, sweep=True, **kinetics)
+                            readout_hours=d.readout_hours, sweep=True, compute=spec.compute.compute(), **kinetics)
     return report
 
 
@@ -194,7 +194,7 @@ def _without_sites(crn, system, scheme, spec: BuildSpec, examples: Examples, n: 
     plain = {k: v for k, v in kinetics.items() if k != "extra_reactions"}
     report, _ = gate_report(crn, system, scheme, d.unit_nM, examples.x[:n], examples.network_outputs[:n],
                             leak_per_nM_s=d.leak_per_nM_s, initial_leak=d.initial_leak, hours=d.hours,
-                            readout_hours=d.readout_hours, **plain)
+                            readout_hours=d.readout_hours, compute=spec.compute.compute(), **plain)
     return {k: report[k] for k in ("readout_hours", "readout_rule", "argmax_match", "argmax_match_end",
                                    "max_abs_error", "hours_to_converge", "leak_per_nM_s", "initial_leak")}
 
@@ -220,7 +220,8 @@ def stage_inputs(spec: BuildSpec, crn: CRN, system, scheme, sizing, work: Path, 
                              f"{len(names_in)} inputs ({', '.join(names_in)})")
     x = np.asarray(spec.simulation.inputs, float)
     t_end = spec.simulation.check_t_end
-    formal = simulate(crn, x, t_end=t_end, rtol=spec.simulation.rtol, atol=spec.simulation.atol).outputs
+    formal = simulate(crn, x, t_end=t_end, rtol=spec.simulation.rtol, atol=spec.simulation.atol,
+                      compute=spec.compute.compute()).outputs
     data = {"what": "simulation.inputs of a CRN-only build: outputs (gate level at the read-out time) and "
                     "formal_outputs (formal CRN at formal_t_end), formal units",
             "inputs": names_in, "outputs": names_out, "formal_t_end": t_end, "gate_level": sizing is not None}
@@ -228,7 +229,8 @@ def stage_inputs(spec: BuildSpec, crn: CRN, system, scheme, sizing, work: Path, 
     if sizing is not None and system is not None:
         d = spec.dsd
         report, sim = gate_report(crn, system, scheme, d.unit_nM, x, formal, leak_per_nM_s=d.leak_per_nM_s,
-                                  initial_leak=d.initial_leak, hours=d.hours, readout_hours=d.readout_hours)
+                                  initial_leak=d.initial_leak, hours=d.hours, readout_hours=d.readout_hours,
+                                  compute=spec.compute.compute())
         gates = sim.at(report["readout_hours"])
         data.update({k: report[k] for k in ("readout_hours", "readout_rule", "readout_source", "leak_per_nM_s",
                                             "initial_leak", "unit_nM")})

@@ -134,7 +134,8 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec, work: Path | N
     grid = np.linspace(0.0, sim.t_end, sim.n_points)
     if t_final > sim.t_end:
         grid = np.append(grid, t_final)
-    result = simulate(crn, x, t_end=t_final, t_eval=grid, rtol=sim.rtol, atol=sim.atol, keep_trajectories=False)
+    result = simulate(crn, x, t_end=t_final, t_eval=grid, rtol=sim.rtol, atol=sim.atol, keep_trajectories=False,
+                      compute=spec.compute.compute())
     report = {"examples": n, "t_end": sim.t_end, "check_t_end": t_final, "seconds": result.seconds}
     if examples.network_outputs is not None:
         report.update(agreement(result.outputs, examples.network_outputs[:n]))
