@@ -8,26 +8,20 @@ itself included: with F free strands among N, ``F (F + 1) / 2 + F (N - F)`` pair
 (:func:`screen_pairs`; ``ScreenResult.pairs`` is that count, and a test holds it to it). No
 sampling: thermodynamics on all of them.
 
-The rule (designed-pairing aware). The *spurious ΔG* of a pair is its association free energy
-
-    ΔG_spurious = MFE(a + b | designed pairings forbidden) - MFE(a) - MFE(b)     (kcal/mol)
-
-(ViennaRNA, the design's conditions; DNA Mathews 2004, dangles 2, G·T off; 1 M standard state;
-single-strand MFEs cached per strand). For the ~94 % of pairs that hold no designed pairing it is
-ViennaRNA's ``duplexfold`` hybrid energy instead (4-6x faster, no windows needed; r = 0.998 and
-the same verdict at -8 kcal/mol as the cofold association ΔG on 376 IRIS pairs). A *designed pairing* is base k of a domain x in one strand
-with base ``len(x) - 1 - k`` of ``x*`` in the other, the pair a designed duplex would form; those
-base pairs are forbidden by hard constraints, so what is left is binding *outside* the designed
-pairings (a shifted register of the same domains counts as spurious). The pair fails when
-``ΔG_spurious < spurious_min_kcal`` (-8 kcal/mol by default: at a few hundred nM a complex of
--8 kcal/mol, Kd ~ 1.4 µM at 25 °C, binds at most a few % of either strand). Strands designed to
-bind are screened like every other pair: their designed duplex no longer masks a stray match
-next to it (the -27.7 kcal/mol T_r37_s3 + T_r6_s4 of issue 11 was such a pair).
-
-Long strands: a strand longer than ``WINDOW_NT`` (60) is folded in windows of 60 nt every 30 nt
-and the pair's ΔG is the minimum over window pairs, so every stretch of up to 30 bases of either
-strand is seen whole (cofold time grows as the cube of the length; IRIS has free strands up to
-504 nt). A binding longer than that is counted by its strongest 30-base part: an upper bound.
+The rule (designed-pairing aware). The *spurious ΔG* of a pair (kcal/mol) is ViennaRNA's
+two-strand hybrid energy (``duplexfold``: DNA Mathews 2004, the design's temperature and Na+,
+dangles 2, G·T off; no intramolecular pairs, which three-letter strands barely form) with every
+*designed pairing* taken out: the bases of a domain x in one strand whose complement x* the other
+strand holds (and those of x*) may not pair. The pair is folded twice, x's bases masked (N) in
+one, x*'s in the other, and the stronger energy counts, so x still counts against any other
+domain of the partner while x against x* never does (in any register). Pairs without designed
+pairings (~94 % on IRIS) are folded once as they are; there ``duplexfold`` agrees with the
+cofold association ΔG to r = 0.998 and gives the same verdict at -8 kcal/mol (376 sampled IRIS
+pairs). The pair fails when ``ΔG_spurious < spurious_min_kcal`` (-8 kcal/mol by default: at a
+few hundred nM a complex of -8 kcal/mol, Kd ~ 1.4 µM at 25 °C, binds a few % of either strand;
+a threshold on energy, not on length, because that is what sets how much binds). Strands
+designed to bind are screened like every other pair: their designed duplex no longer masks a
+stray match next to it (the -27.7 kcal/mol T_r37_s3 + T_r6_s4 of issue 11 was such a pair).
 
 Speed: pairs go to ``workers`` processes (fork) in contiguous chunks; results keep pair order, so
 the screen is deterministic. Above ``max_pairs`` pairs (mnist14 scale) the caller samples instead.
@@ -118,58 +112,6 @@ def designed_pairings(la: np.ndarray, lb: np.ndarray, lengths_by_id: np.ndarray)
     return list(zip((p + 1).tolist(), (q + len(la) + 1).tolist()))
 
 
-def windows(n: int, width: int, step: int) -> list[tuple[int, int]]:
-    """[start, end) windows of ``width`` every ``step`` covering 0..n (one window when n <= width).
-
-    >>> windows(100, 60, 30)
-    [(0, 60), (30, 90), (40, 100)]
-    """
-    if n <= width:
-        return [(0, n)]
-    starts = list(range(0, n - width, step)) + [n - width]
-    return [(s, s + width) for s in starts]
-
-
-#: Strands longer than this are folded in windows of this many nt, ``WINDOW_STEP_NT`` apart: every
-#: stretch of up to ``WINDOW_NT - WINDOW_STEP_NT`` bases lies wholly in some window.
-WINDOW_NT = 60
-WINDOW_STEP_NT = 30
-
-_WORKER: dict = {}
-
-
-def _model(temperature_C: float, na_M: float):
-    RNA.params_load_DNA_Mathews2004()
-    md = RNA.md()
-    md.temperature, md.salt, md.dangles, md.noGU = temperature_C, na_M, 2, 1
-    return md
-
-
-def _mfe(md, seq: str, forbid: list[tuple[int, int]] = ()) -> float:
-    fc = RNA.fold_compound(seq, md, RNA.OPTION_MFE)
-    for p, q in forbid:
-        fc.hc_add_bp(p, q, RNA.CONSTRAINT_CONTEXT_NONE | RNA.CONSTRAINT_CONTEXT_NO_REMOVE)
-    return float(fc.mfe()[1])
-
-
-def _single(md, seq: str) -> float:
-    cache = _WORKER.setdefault("single", {})
-    if seq not in cache:
-        cache[seq] = _mfe(md, seq)
-    return cache[seq]
-
-
-def _pair(md, a: str, b: str, la: np.ndarray, lb: np.ndarray, n_by_id: np.ndarray, width: int, step: int) -> float:
-    """Association ΔG of a and b with designed pairings forbidden: min over window pairs."""
-    best = 0.0
-    for a0, a1 in windows(len(a), width, step):
-        for b0, b1 in windows(len(b), width, step):
-            wa, wb = a[a0:a1], b[b0:b1]
-            joint = _mfe(md, f"{wa}&{wb}", designed_pairings(la[a0:a1], lb[b0:b1], n_by_id))
-            best = min(best, joint - _single(md, wa) - _single(md, wb))
-    return best
-
-
 _GLOBALS = ("temperature", "dangles", "noGU", "salt")
 
 
@@ -183,22 +125,27 @@ def _set_globals(temperature_C: float, na_M: float) -> dict:
     return old
 
 
+def _masked(seq: str, positions: set[int]) -> str:
+    return "".join("N" if k in positions else c for k, c in enumerate(seq))
+
+
 def _chunk(args) -> np.ndarray:
-    """Spurious ΔG of each item: ``duplexfold`` (ViennaRNA's two-strand hybrid, no intramolecular
-    pairs; it agrees with the cofold association ΔG to r = 0.998 on IRIS, 400 sampled pairs) when the
-    two strands hold no designed pairing, else cofold with the designed pairings forbidden."""
-    conditions, n_by_id, width, step, items = args
-    md = _WORKER.get(conditions)
-    if md is None:
-        md = _WORKER[conditions] = _model(*conditions)
+    """Spurious ΔG of each item with ViennaRNA's ``duplexfold`` (two-strand hybrid, no intramolecular
+    pairs). A pair holding designed pairings is folded twice, once with the designed-pairing bases
+    of a masked (N), once with those of b masked, and the stronger of the two counts."""
+    conditions, n_by_id, items = args
     old = _set_globals(*conditions)
     try:
         out = np.zeros(len(items))
         for k, (a, b, la, lb) in enumerate(items):
-            if designed_pairings(la, lb, n_by_id):
-                out[k] = _pair(md, a, b, la, lb, n_by_id, width, step)
-            else:
+            pairs = designed_pairings(la, lb, n_by_id)
+            if not pairs:
                 out[k] = min(0.0, float(RNA.duplexfold(a, b).energy))
+                continue
+            pa = {p - 1 for p, _ in pairs}
+            pb = {q - 1 - len(a) for _, q in pairs}
+            out[k] = min(0.0, float(RNA.duplexfold(_masked(a, pa), b).energy),
+                         float(RNA.duplexfold(a, _masked(b, pb)).energy))
         return out
     finally:
         for k, v in old.items():
@@ -206,8 +153,7 @@ def _chunk(args) -> np.ndarray:
 
 
 def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temperature_C: float = 25.0,
-               na_M: float = 1.0, workers: int | None = None, width: int = WINDOW_NT,
-               step: int = WINDOW_STEP_NT) -> ScreenResult:
+               na_M: float = 1.0, workers: int | None = None) -> ScreenResult:
     """Spurious ΔG (kcal/mol, see the module docstring) of every pair :func:`screen_pairs` lists.
 
     ``lengths`` maps domain names to nt; ``workers`` processes (default: up to 2 of the CPUs)."""
@@ -226,12 +172,12 @@ def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temp
     cost = np.array([(len(a) + len(b)) ** 3 for a, b, _, _ in items], dtype=float)
     workers = min(2, os.cpu_count() or 1) if workers is None else max(1, int(workers))
     if workers == 1 or len(items) < 200:
-        dG = _chunk((conditions, n_by_id, width, step, items))
+        dG = _chunk((conditions, n_by_id, items))
     else:
         n_chunks = 8 * workers
         order = np.argsort(-cost, kind="stable")
         parts = [order[k::n_chunks] for k in range(n_chunks)]
-        chunks = [(conditions, n_by_id, width, step, [items[i] for i in part.tolist()]) for part in parts]
+        chunks = [(conditions, n_by_id, [items[i] for i in part.tolist()]) for part in parts]
         dG = np.zeros(len(items))
         with ProcessPoolExecutor(workers) as pool:
             for part, values in zip(parts, pool.map(_chunk, chunks)):
