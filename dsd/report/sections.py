@@ -18,6 +18,7 @@ from dsd.report.gatelevel import gate_level_html, inputs_html
 from dsd.report.html import (DASH, Raw, Section, badge, e, figure, kv_table, money, note, num, pct, r_text,
                              short_list, table)
 from dsd.report.numbers import CONFIDENCE_KINDS, check_summary, network_confidence, pearson_r
+from dsd.report.sequence_figures import crosstalk_html
 from dsd.report.read import GATE_TRAJECTORIES_FILE, TRAJECTORIES_FILE, BuildFolder
 from dsd.wetlab.pricing import Oligo, order_cost
 
@@ -232,9 +233,10 @@ def section_sequences(b: BuildFolder) -> Section:
         head += (f"; backend {e(d.get('backend'))}, design {'passed' if d.get('passed') else 'FAILED'}"
                  + (f" (failures: {e(', '.join(f'{k}: {n}' for k, n in d['failures'].items()))})"
                     if d.get("failures") else ""))
-    head += ". Advisory rows (crosstalk_rate, toehold_occlusion) do not decide the design's pass.</p>"
+    head += f". Advisory rows ({', '.join(sorted(ADVISORY_CHECKS))}) do not decide the design's pass.</p>"
     return _section("sequences", head + table(
-        ["check", "rows", "pass", "fail", "result", "worst value", "threshold", "worst subject"], rows))
+        ["check", "rows", "pass", "fail", "result", "worst value", "threshold", "worst subject"], rows)
+        + crosstalk_html(b.design))
 
 
 def section_order(b: BuildFolder, prices: dict) -> Section:

@@ -36,9 +36,25 @@ still fails (rule, subject, detail, excess) and ``Design.failures()`` counts it 
 Measured (2-core machine, ViennaRNA 2.8, one process): IRIS (263 domains, 229 strands, 15,030 nt)
 meets the rules in 0.3 s and spends ~25 s on the objectives; the checks (crosstalk of all 41,006
 ordered long pairs included) take ~12 s, ~70 s in all with a refinement and a second check.
-The GC window stays 30-60 %: at exactly 5 C per 15 nt (the window that gives ~9 % crosstalk for
-free random domains) the run rules force a C every fourth base, the domains look alike and the
-measured crosstalk doubled against shuffled domains (0.19 vs 0.10), with run-rule violations. mnist14 with fan-out 8 (197,251 domains, 11.1 Mnt): design ~42 s, sampled checks ~50 s,
+The GC window stays 30-60 % (measured trade-off, ViennaRNA DNA 25 °C, ordered pairs a + b* below
+-8 kcal/mol, 200 random 15-nt A/C/T domains per row, 1,500 sampled pairs; "run rules" = no run of
+4 identical or of 4 weak bases; "shuffled" = the same domains' letters shuffled, which breaks the
+run rules; last column the full 15-bp duplex):
+
+    C of 15   run rules   shuffled   weak runs <= 4   (its shuffled)   full duplex
+       3        0.36        0.04          -                -           -16.8
+       4        0.20        0.06         0.10             0.05         -19.0
+       5        0.17        0.10         0.13             0.09         -19.0
+       6        0.20        0.16         0.18             0.17         -20.1
+       7        0.34        0.32          -                -           -20.9
+
+Below 6 C the run rules, not the composition, set the rate: they space the C's evenly, so
+domains align C against C at many offsets and beat shuffled domains only at 6-7 C. A whole IRIS
+design at exactly 5 C (gc 0.30-0.34) measured 0.18 against 0.08 shuffled, with run-rule
+violations and 1,287 stray toehold windows; the default window gives 0.30 against ~0.31. Local
+search on a nearest-neighbour estimate (gapless, or with bulges and 1x1/2x1/2x2 loops) halves
+the estimate but only takes ViennaRNA's rate from 0.17 to 0.10-0.11 at 5 C (120 domains, 8,000
+steps), still above 0.8x shuffled: issue 11 item 1 stays open. mnist14 with fan-out 8 (197,251 domains, 11.1 Mnt): design ~42 s, sampled checks ~50 s,
 ~2.5 min in all with refinement and re-check, 1.2 GB peak memory.
 """
 
