@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsd.domains import Complex, DomainSystem
+from dsd.domains import KINDS, ROLES, Complex, Domain, DomainSystem, parse_kernel
 from dsd.schemes import make_scheme
 
 _LENGTH = re.compile(r"length\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*(?:#\s*(\w+))?\s*\Z")
@@ -33,16 +33,35 @@ class PILSyntaxError(ValueError):
 
 def format_pil(system: DomainSystem, header: dict[str, str] | None = None, crn_text: str | None = None) -> str:
     """PIL text: one ``length`` line per domain, one line per complex (``@initial C nM`` when C > 0)."""
-    lines = [f"#| {k}: {v}" for k, v in (header or {}).items()]
+    return "".join(pil_lines(system, header, crn_text))
+
+
+def pil_lines(system: DomainSystem, header: dict[str, str] | None = None, crn_text: str | None = None):
+    """The lines of :func:`format_pil`'s text, each ending in a newline, one at a time."""
+    for k, v in (header or {}).items():
+        yield f"#| {k}: {v}\n"
     if crn_text:
-        lines += [f"#> {line}" for line in crn_text.rstrip("\n").splitlines()]
-    lines.append(f"# Domains ({len(system.domains)})")
-    lines += [f"length {d.name} = {d.length}  # {d.kind}" for d in system.domains.values()]
-    lines.append(f"# Complexes ({len(system.complexes)})")
+        for line in crn_text.rstrip("\n").splitlines():
+            yield f"#> {line}\n"
+    yield f"# Domains ({len(system.domains)})\n"
+    for d in system.domains.values():
+        yield f"length {d.name} = {d.length}  # {d.kind}\n"
+    yield f"# Complexes ({len(system.complexes)})\n"
     for cx in system.complexes:
-        conc = f" @initial {cx.conc_nM:.6g} nM" if cx.conc_nM > 0 else ""
-        lines.append(f"{cx.name} = {cx.kernel}{conc}  # {cx.role}")
-    return "\n".join(lines) + "\n"
+        if cx.conc_nM > 0:
+            yield f"{cx.name} = {cx.kernel} @initial {cx.conc_nM:.6g} nM  # {cx.role}\n"
+        else:
+            yield f"{cx.name} = {cx.kernel}  # {cx.role}\n"
+
+
+def write_pil(path: str | Path, system: DomainSystem, header: dict[str, str] | None = None,
+              crn_text: str | None = None) -> Path:
+    """Write :func:`format_pil`'s text to ``path`` line by line through a buffer (never the
+    whole text in memory), atomically: a reader never sees half a file, and a failure leaves the
+    previous file as it was."""
+    from crn.atomic import atomic_write_chunks
+
+    return atomic_write_chunks(path, (line.encode("utf-8") for line in pil_lines(system, header, crn_text)))
 
 
 def parse_pil(text: str, source: str = "<pil>", species_of_strands=None):
@@ -50,51 +69,90 @@ def parse_pil(text: str, source: str = "<pil>", species_of_strands=None):
 
     Complexes without a role comment are ``signal`` when ``species_of_strands`` recognises them,
     else ``fuel``. Gate/fuel/helper names ending in ``_r{i}`` (or ``_r{i}_{k}``) belong to formal reaction ``i``."""
+    system, header, crn_text, _ = _parse_lines(text.splitlines(), source, species_of_strands)
+    return system, header, crn_text
+
+
+def _parse_lines(lines, source: str, species_of_strands):
+    """:func:`parse_pil` over an iterable of lines (with or without their newline), plus the
+    ``# Domains (N)`` / ``# Complexes (N)`` counts the text declares."""
     system = DomainSystem()
+    domains, complexes, species_of, reaction_of = system.domains, system.complexes, system.species_of, system.reaction_of
     header: dict[str, str] = {}
     crn_lines: list[str] = []
-    for no, raw in enumerate(text.splitlines(), 1):
+    declared: dict[str, int] = {}
+    for no, raw in enumerate(lines, 1):
+        if raw.endswith("\n"):
+            raw = raw[:-1]
         line = raw.strip()
         try:
-            if line.startswith("#|"):
-                key, _, value = line[2:].partition(":")
-                header[key.strip()] = value.strip()
-            elif line.startswith("#>"):
-                crn_lines.append(raw.split("#>", 1)[1][1:] if raw.split("#>", 1)[1].startswith(" ") else "")
-            elif not line or line.startswith("#"):
+            if not line:
                 continue
+            if line[0] == "#":
+                if line.startswith("#|"):
+                    key, _, value = line[2:].partition(":")
+                    header[key.strip()] = value.strip()
+                elif line.startswith("#>"):
+                    rest = raw.split("#>", 1)[1]
+                    crn_lines.append(rest[1:] if rest.startswith(" ") else "")
+                else:
+                    m = _DECLARED.match(line)
+                    if m:
+                        declared[m.group(1).lower()] = int(m.group(2))
             elif line.startswith("length "):
-                m = _LENGTH.match(line)
-                if not m:
-                    raise ValueError(f"cannot read domain line {line!r}")
-                system.add_domain(m.group(1), int(m.group(2)), m.group(3) or ("toehold" if int(m.group(2)) < 10 else "long"))
+                parts = line.split()  # the layout format_pil writes, read without a regex
+                if len(parts) == 6 and parts[2] == "=" and parts[4] == "#" and parts[3].isdigit():
+                    name, nt, kind = parts[1], int(parts[3]), parts[5]
+                else:
+                    m = _LENGTH.match(line)
+                    if not m:
+                        raise ValueError(f"cannot read domain line {line!r}")
+                    name, nt, kind = m.group(1), int(m.group(2)), m.group(3) or ("toehold" if int(m.group(2)) < 10 else "long")
+                old = domains.get(name)
+                if old is None and name.isascii() and name.isidentifier() and kind in KINDS and nt >= 1:
+                    domains[name] = Domain.unchecked(name, nt, kind)
+                elif old is None or old.length != nt or old.kind != kind:
+                    system.add_domain(name, nt, kind)  # a bad domain or a clash: its ValueError
             else:
                 m = _COMPLEX.match(line)
                 if not m:
                     raise ValueError(f"cannot read complex line {line!r}")
                 name, kernel, conc, role = m.groups()
+                kernel = kernel.strip()
+                # the kernel's structure (names taken out) is checked once per structure, its
+                # names against the domains read; its strands are not kept (a large file stays small)
+                strands = parse_kernel(kernel)  # checked, not kept: a large file stays small in memory
+                used = {d.rstrip("*") for s in strands for d in s}
+                if not used <= domains.keys():
+                    unknown = sorted(used - domains.keys())
+                    raise ValueError(f"complex {name} uses undefined domains {unknown}")
+                species = None
+                if species_of_strands is not None and (role is None or role == "signal"):
+                    species = species_of_strands([list(s) for s in strands])
                 if role is None:
-                    from dsd.domains import parse_kernel
-
-                    strands = [list(s) for s in parse_kernel(kernel)]
-                    role = "signal" if species_of_strands and species_of_strands(strands) else "fuel"
-                cx = system.add(Complex(name, kernel.strip(), role, float(conc) if conc else 0.0))
-                if role == "signal" and species_of_strands is not None:
-                    species = species_of_strands([list(s) for s in cx.strands])
-                    if species is not None:
-                        system.species_of[name] = species
+                    role = "signal" if species is not None else "fuel"
+                cx = Complex.unchecked(name, kernel, role, float(conc) if conc else 0.0)
+                if role not in ROLES or cx.conc_nM < 0:
+                    Complex(name, kernel, role, cx.conc_nM)  # raises the ValueError naming what is wrong
+                complexes.append(cx)
+                if role == "signal" and species is not None:
+                    species_of[name] = species
                 r = _REACTION_OF.search(name)
                 if role in ("gate", "fuel", "helper") and r:
-                    system.reaction_of[name] = int(r.group(1))
+                    reaction_of[name] = int(r.group(1))
         except ValueError as exc:
             raise PILSyntaxError(f"{source}:{no}: {exc}") from None
-    return system, header, "\n".join(crn_lines) + ("\n" if crn_lines else "")
+    return system, header, "\n".join(crn_lines) + ("\n" if crn_lines else ""), declared
 
 
 def pil_header(text: str) -> dict[str, str]:
     """Just the ``#| key: value`` header at the top of a PIL text (cheap for large files)."""
+    return _header_of(text.splitlines())
+
+
+def _header_of(lines) -> dict[str, str]:
     header = {}
-    for line in text.splitlines():
+    for line in lines:
         if not line.startswith("#|"):
             break
         key, _, value = line[2:].partition(":")
@@ -134,16 +192,31 @@ def read_pil(path: str | Path, scheme: str | None = None, *, need_scheme: bool =
     A missing file is a FileNotFoundError, a folder or an empty file a ValueError, both naming the
     path. A last line cut mid-way (no final newline in a file with our ``#|`` header) is dropped
     before parsing and reported in ``truncation``, as are unmet ``# Domains (N)`` /
-    ``# Complexes (N)`` counts."""
+    ``# Complexes (N)`` counts. The file is read line by line (never whole)."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not a PIL file")
     if not path.is_file():
         raise FileNotFoundError(f"PIL file not found: {path}")
-    text = path.read_text()
-    if not text.strip():
-        raise ValueError(f"PIL file {path} is empty")
-    return load_pil(text, str(path), scheme, need_scheme=need_scheme)
+    with open(path) as fh:
+        if not any(line.strip() for line in fh):
+            raise ValueError(f"PIL file {path} is empty")
+        fh.seek(0)
+        header = _header_of(line.rstrip("\n") for line in fh)
+    with open(path, "rb") as fh:
+        fh.seek(-1, 2)
+        cut = bool(header) and fh.read(1) != b"\n"
+    with open(path) as fh:
+        return _load(_drop_last(fh) if cut else fh, str(path), header, cut, scheme, need_scheme)
+
+
+def _drop_last(lines):
+    """Every line but the last."""
+    previous = None
+    for line in lines:
+        if previous is not None:
+            yield previous
+        previous = line
 
 
 def load_pil(text: str, source: str = "<pil>", scheme: str | None = None, *, need_scheme: bool = True) -> PILFile:
@@ -152,6 +225,10 @@ def load_pil(text: str, source: str = "<pil>", scheme: str | None = None, *, nee
     cut = bool(header) and not text.endswith("\n")
     if cut:
         text = text[: text.rfind("\n") + 1]
+    return _load(text.splitlines(), source, header, cut, scheme, need_scheme)
+
+
+def _load(lines, source: str, header: dict[str, str], cut: bool, scheme: str | None, need_scheme: bool) -> PILFile:
     sch = None
     if scheme is not None or "scheme" in header or need_scheme:
         try:
@@ -159,19 +236,16 @@ def load_pil(text: str, source: str = "<pil>", scheme: str | None = None, *, nee
         except ValueError as exc:
             if not cut:
                 raise ValueError(f"{source}: {exc}") from None
-            raise ValueError(f"{source}: {exc} (the file is truncated: {_truncation(text, None, cut)})") from None
-    system, header, crn_text = parse_pil(text, source, sch.species_of_strands if sch else None)
-    truncation = _truncation(text, system, cut) if header else None
+            declared = {m.group(1).lower(): int(m.group(2)) for m in map(_DECLARED.match, map(str.strip, lines)) if m}
+            raise ValueError(f"{source}: {exc} (the file is truncated: {_truncation(declared, None, cut)})") from None
+    system, header, crn_text, declared = _parse_lines(lines, source, sch.species_of_strands if sch else None)
+    truncation = _truncation(declared, system, cut) if header else None
     return PILFile(source, system, header, crn_text, sch, truncation)
 
 
-def _truncation(text: str, system: DomainSystem | None, cut: bool) -> str | None:
-    """Why a file written by :func:`format_pil` looks cut short, or None."""
-    declared = {}
-    for line in text.splitlines():
-        m = _DECLARED.match(line.strip())
-        if m:
-            declared[m.group(1).lower()] = int(m.group(2))
+def _truncation(declared: dict[str, int], system: DomainSystem | None, cut: bool) -> str | None:
+    """Why a file written by :func:`format_pil` looks cut short (its ``declared`` counts unmet,
+    no complexes, the last line ``cut``), or None."""
     found = {"domains": len(system.domains) if system else 0, "complexes": len(system.complexes) if system else 0}
     why = []
     if not found["complexes"] and "complexes" not in declared:

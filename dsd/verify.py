@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from crn.model import CRN, Reaction
 from dsd.domains import Complex, DomainSystem
 from dsd.pil import format_pil
-from dsd.translate import translate
+from dsd.translate import GateTemplates, shape_of, starting_species, translate  # noqa: F401 (shape_of: API)
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,6 @@ class ModuleResult:
     passed: bool
     seconds: float
     detail: str  # the interpretation found, or why it failed
-
-
-def shape_of(reaction: Reaction) -> Reaction:
-    """The reaction with species renamed A, B, C, ... in order of first appearance."""
-    names: dict[str, str] = {}
-
-    def rename(side):
-        return [(names.setdefault(s, _letter(len(names))), n) for s, n in side]
-
-    return Reaction(rename(reaction.reactants), rename(reaction.products))
-
-
-def _letter(i: int) -> str:
-    return chr(ord("A") + i) if i < 26 else f"S{i}"
 
 
 def _text(r: Reaction) -> str:
@@ -169,9 +155,22 @@ def _one_module(job, scheme, k_slow: float) -> ModuleResult:
 def _run_modules(jobs, covers, scheme, k_slow, progress, workers) -> list[ModuleResult]:
     """Run the module checks, in ``workers`` processes when there are enough of them (each
     process has its own Peppercorn registry); results in job order."""
+    import gc
     import os
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 2 or 1))
+    # Peppercorn collects garbage after each module: with a large system loaded, a full collection
+    # walks every one of its objects each time. Those live on, so take them out of the collector's view
+    gc.collect()
+    gc.freeze()
+    try:
+        results = _run_jobs(jobs, scheme, k_slow, progress, workers)
+    finally:
+        gc.unfreeze()
+    return [ModuleResult(r.shape, tuple(c), r.passed, r.seconds, r.detail) for r, c in zip(results, covers)]
+
+
+def _run_jobs(jobs, scheme, k_slow, progress, workers) -> list[ModuleResult]:
     if workers == 1:
         results = []
         for job in jobs:
@@ -190,7 +189,7 @@ def _run_modules(jobs, covers, scheme, k_slow, progress, workers) -> list[Module
                 results.append(f.result())
                 if progress is not None:
                     progress(results[-1])
-    return [ModuleResult(r.shape, tuple(c), r.passed, r.seconds, r.detail) for r, c in zip(results, covers)]
+    return results
 
 
 def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW, progress=None,
@@ -215,8 +214,9 @@ def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW
         results.append(ModuleResult("?", tuple(extra), False, 0.0,
                                     f"complexes {names} belong to reaction {extra[0]}, which the CRN does not have"))
     by_shape: dict[Reaction, list[int]] = {}
-    for i, r in enumerate(crn.reactions):
-        expected = {(c.name, c.kernel, c.role) for c in scheme.gates(DomainSystem(), r, i)}
+    for i, _, made in GateTemplates(scheme).expand(crn.reactions):
+        r = crn.reactions[i]
+        expected = set(made)
         found = {(c.name, c.kernel, c.role) for c in of_reaction.get(i, [])}
         if expected != found:
             diff = sorted(expected ^ found)[0]
@@ -275,16 +275,22 @@ def coverage_problems(system: DomainSystem, crn: CRN, scheme) -> list[str]:
     >>> coverage_problems(system, crn, make_scheme())
     ['1 of 2 reactions lack gate complexes (2 missing: G_r1, T_r1)']
     """
-    expected = translate(crn, scheme)
+    from dsd.kinetics import order_reactants
+
     have = {c.name for c in system.complexes}
     problems = []
-    missing = [name for name in expected.reaction_of if name not in have or system.reaction_of.get(name) is None]
+    missing: list[str] = []
+    reactions: set[int] = set()
+    for i, _, made in GateTemplates(scheme).expand(order_reactants(crn).reactions):
+        for name, _, _ in made:
+            if name not in have or system.reaction_of.get(name) is None:
+                missing.append(name)
+                reactions.add(i)
     if missing:
-        reactions = {expected.reaction_of[name] for name in missing}
         problems.append(f"{len(reactions)} of {len(crn.reactions)} reactions lack gate complexes "
                         f"({len(missing)} missing: {_first(missing)})")
     present = {system.species_of[c.name] for c in system.complexes if c.name in system.species_of}
-    starting = list(dict.fromkeys(expected.species_of.values()))
+    starting = starting_species(crn)
     unsignalled = [s for s in starting if s not in present]
     if unsignalled:
         problems.append(f"{len(unsignalled)} of {len(starting)} starting species lack a signal strand "

@@ -52,10 +52,9 @@ def translate(
     \b
     Example:  dsd translate crn.txt --out system.pil --model model.npz --scheme soloveichik2010
     """
-    from crn.atomic import atomic_write_text
     from crn.checks import check_crn
     from crn.textformat import format_crn, read_crn
-    from dsd.pil import format_pil, scheme_header
+    from dsd.pil import scheme_header, write_pil
     from dsd.schemes import make_scheme
     from dsd.translate import system_summary, translate_sized
     from dsd.translate import translate as run
@@ -75,7 +74,7 @@ def translate(
                                          examples=x)
     else:
         system = run(crn, sch)
-    atomic_write_text(out, format_pil(system, scheme_header(sch, sizing), format_crn(crn)))
+    write_pil(out, system, scheme_header(sch, sizing), format_crn(crn))
     counts = system.counts() if sizing is None else system_summary(system, sizing)
     console.print(f"{counts['complexes']} complexes, {counts['strands']} strands, {counts['domains']} domains, "
                   f"{counts['nucleotides']} nt ({sch.name}) -> {out}"
