@@ -147,7 +147,29 @@ class DomainSystem:
             if conc < 0:
                 raise ValueError(f"complex {c.name}: negative concentration {conc} nM")
             complexes.append(Complex.unchecked(c.name, c.kernel, c.role, conc))  # same kernel: parsed before
-        return DomainSystem(dict(self.domains), complexes, dict(self.species_of), dict(self.reaction_of))
+        copy = DomainSystem(dict(self.domains), complexes, dict(self.species_of), dict(self.reaction_of))
+        if self._remembered() is not None:
+            copy.remember_counts(self._remembered())  # same kernels: same strands
+        return copy
+
+    def remember_counts(self, counts: dict[str, int]) -> None:
+        """Keep :meth:`counts` as its maker computed it (e.g. translate, from its templates); it is
+        forgotten as soon as the complexes or domains change size or are replaced."""
+        self._counts = (self._shape(), dict(counts))
+
+    def _shape(self) -> tuple:
+        return self.complexes, len(self.complexes), self.domains, len(self.domains)
+
+    def _remembered(self) -> dict[str, int] | None:
+        kept = getattr(self, "_counts", None)
+        if kept is None:
+            return None
+        (complexes, n_complexes, domains, n_domains), counts = kept
+        if complexes is self.complexes and domains is self.domains and (n_complexes, n_domains) == (
+                len(complexes), len(domains)):
+            return dict(counts)
+        self._counts = None  # the system changed: count it afresh from now on
+        return None
 
     def add_domain(self, name: str, length: int, kind: str) -> str:
         old = self.domains.get(name)
@@ -178,6 +200,9 @@ class DomainSystem:
     def counts(self) -> dict[str, int]:
         """What there is to order and design: complexes, distinct strands, distinct domains used,
         and nucleotides (sum of domain lengths over distinct strands)."""
+        remembered = self._remembered()
+        if remembered is not None:
+            return remembered
         # distinct strands are keyed by their text (one string each, not a tuple of names), and
         # kernels not parsed yet are parsed here without keeping the result: a system of a
         # million strands then costs a set of strings, not every strand's domain names twice

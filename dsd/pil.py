@@ -73,6 +73,56 @@ def parse_pil(text: str, source: str = "<pil>", species_of_strands=None):
     return system, header, crn_text
 
 
+def pil_records(lines, source: str = "<pil>"):
+    """The meaningful lines of a PIL text, one record each, as ``(line no, what, *fields)``:
+    ``header`` (key, value), ``crn`` (line), ``declared`` ("domains" | "complexes", N), ``domain``
+    (name, nt, kind) and ``complex`` (name, kernel, nM, role or None). A line it cannot read is a
+    :class:`PILSyntaxError` naming ``source`` and the line. ``lines`` may keep their newline."""
+    for no, raw in enumerate(lines, 1):
+        if raw.endswith("\n"):
+            raw = raw[:-1]
+        line = raw.strip()
+        if not line:
+            continue
+        if line[0] == "#":
+            if line.startswith("#|"):
+                key, _, value = line[2:].partition(":")
+                yield no, "header", key.strip(), value.strip()
+            elif line.startswith("#>"):
+                rest = raw.split("#>", 1)[1]
+                yield no, "crn", rest[1:] if rest.startswith(" ") else ""
+            else:
+                m = _DECLARED.match(line)
+                if m:
+                    yield no, "declared", m.group(1).lower(), int(m.group(2))
+        elif line.startswith("length "):
+            parts = line.split()  # the layout format_pil writes, read without a regex
+            if len(parts) == 6 and parts[2] == "=" and parts[4] == "#" and parts[3].isdigit():
+                yield no, "domain", parts[1], int(parts[3]), parts[5]
+            else:
+                m = _LENGTH.match(line)
+                if not m:
+                    raise PILSyntaxError(f"{source}:{no}: cannot read domain line {line!r}")
+                nt = int(m.group(2))
+                yield no, "domain", m.group(1), nt, m.group(3) or ("toehold" if nt < 10 else "long")
+        else:
+            m = _COMPLEX.match(line)
+            if not m:
+                raise PILSyntaxError(f"{source}:{no}: cannot read complex line {line!r}")
+            name, kernel, conc, role = m.groups()
+            try:
+                nM = float(conc) if conc else 0.0
+            except ValueError:
+                raise PILSyntaxError(f"{source}:{no}: cannot read the concentration {conc!r}") from None
+            yield no, "complex", name, kernel.strip(), nM, role
+
+
+def reaction_of_name(name: str, role: str) -> int | None:
+    """The formal reaction a gate, fuel or helper named ``..._r{i}`` (or ``..._r{i}_{k}``) belongs to."""
+    r = _REACTION_OF.search(name) if role in ("gate", "fuel", "helper") else None
+    return int(r.group(1)) if r else None
+
+
 def _parse_lines(lines, source: str, species_of_strands):
     """:func:`parse_pil` over an iterable of lines (with or without their newline), plus the
     ``# Domains (N)`` / ``# Complexes (N)`` counts the text declares."""
@@ -81,65 +131,40 @@ def _parse_lines(lines, source: str, species_of_strands):
     header: dict[str, str] = {}
     crn_lines: list[str] = []
     declared: dict[str, int] = {}
-    for no, raw in enumerate(lines, 1):
-        if raw.endswith("\n"):
-            raw = raw[:-1]
-        line = raw.strip()
+    for no, what, *fields in pil_records(lines, source):
         try:
-            if not line:
-                continue
-            if line[0] == "#":
-                if line.startswith("#|"):
-                    key, _, value = line[2:].partition(":")
-                    header[key.strip()] = value.strip()
-                elif line.startswith("#>"):
-                    rest = raw.split("#>", 1)[1]
-                    crn_lines.append(rest[1:] if rest.startswith(" ") else "")
-                else:
-                    m = _DECLARED.match(line)
-                    if m:
-                        declared[m.group(1).lower()] = int(m.group(2))
-            elif line.startswith("length "):
-                parts = line.split()  # the layout format_pil writes, read without a regex
-                if len(parts) == 6 and parts[2] == "=" and parts[4] == "#" and parts[3].isdigit():
-                    name, nt, kind = parts[1], int(parts[3]), parts[5]
-                else:
-                    m = _LENGTH.match(line)
-                    if not m:
-                        raise ValueError(f"cannot read domain line {line!r}")
-                    name, nt, kind = m.group(1), int(m.group(2)), m.group(3) or ("toehold" if int(m.group(2)) < 10 else "long")
+            if what == "domain":
+                name, nt, kind = fields
                 old = domains.get(name)
                 if old is None and name.isascii() and name.isidentifier() and kind in KINDS and nt >= 1:
                     domains[name] = Domain.unchecked(name, nt, kind)
                 elif old is None or old.length != nt or old.kind != kind:
                     system.add_domain(name, nt, kind)  # a bad domain or a clash: its ValueError
-            else:
-                m = _COMPLEX.match(line)
-                if not m:
-                    raise ValueError(f"cannot read complex line {line!r}")
-                name, kernel, conc, role = m.groups()
-                kernel = kernel.strip()
-                # the kernel's structure (names taken out) is checked once per structure, its
-                # names against the domains read; its strands are not kept (a large file stays small)
+            elif what == "complex":
+                name, kernel, nM, role = fields
                 strands = parse_kernel(kernel)  # checked, not kept: a large file stays small in memory
                 used = {d.rstrip("*") for s in strands for d in s}
                 if not used <= domains.keys():
-                    unknown = sorted(used - domains.keys())
-                    raise ValueError(f"complex {name} uses undefined domains {unknown}")
+                    raise ValueError(f"complex {name} uses undefined domains {sorted(used - domains.keys())}")
                 species = None
                 if species_of_strands is not None and (role is None or role == "signal"):
                     species = species_of_strands([list(s) for s in strands])
                 if role is None:
                     role = "signal" if species is not None else "fuel"
-                cx = Complex.unchecked(name, kernel, role, float(conc) if conc else 0.0)
-                if role not in ROLES or cx.conc_nM < 0:
-                    Complex(name, kernel, role, cx.conc_nM)  # raises the ValueError naming what is wrong
-                complexes.append(cx)
+                if role not in ROLES or nM < 0:
+                    Complex(name, kernel, role, nM)  # raises the ValueError naming what is wrong
+                complexes.append(Complex.unchecked(name, kernel, role, nM))
                 if role == "signal" and species is not None:
                     species_of[name] = species
-                r = _REACTION_OF.search(name)
-                if role in ("gate", "fuel", "helper") and r:
-                    reaction_of[name] = int(r.group(1))
+                r = reaction_of_name(name, role)
+                if r is not None:
+                    reaction_of[name] = r
+            elif what == "header":
+                header[fields[0]] = fields[1]
+            elif what == "crn":
+                crn_lines.append(fields[0])
+            else:
+                declared[fields[0]] = fields[1]
         except ValueError as exc:
             raise PILSyntaxError(f"{source}:{no}: {exc}") from None
     return system, header, "\n".join(crn_lines) + ("\n" if crn_lines else ""), declared
@@ -193,6 +218,34 @@ def read_pil(path: str | Path, scheme: str | None = None, *, need_scheme: bool =
     path. A last line cut mid-way (no final newline in a file with our ``#|`` header) is dropped
     before parsing and reported in ``truncation``, as are unmet ``# Domains (N)`` /
     ``# Complexes (N)`` counts. The file is read line by line (never whole)."""
+    header, cut = _peek(path)
+    with open(path) as fh:
+        return _load(_drop_last(fh) if cut else fh, str(path), header, cut, scheme, need_scheme)
+
+
+def open_pil(path: str | Path, scheme: str | None = None):
+    """(header, scheme, cut, lines) for a PIL file read as a stream: the checks and errors of
+    :func:`read_pil`, the scheme it would use, whether the last line is cut mid-way, and a
+    generator of its lines (without a cut last line) for :func:`pil_records`."""
+    header, cut = _peek(path)
+    try:
+        sch = scheme_from_header(header, scheme)
+    except ValueError as exc:
+        if not cut:
+            raise ValueError(f"{path}: {exc}") from None
+        with open(path) as fh:
+            declared = {m.group(1).lower(): int(m.group(2)) for m in map(_DECLARED.match, map(str.strip, fh)) if m}
+        raise ValueError(f"{path}: {exc} (the file is truncated: {_truncation(declared, {}, cut)})") from None
+
+    def lines():
+        with open(path) as fh:
+            yield from (_drop_last(fh) if cut else fh)
+
+    return header, sch, cut, lines()
+
+
+def _peek(path: str | Path) -> tuple[dict[str, str], bool]:
+    """(header, last line cut mid-way) of a PIL file, checking that it is a non-empty file."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not a PIL file")
@@ -206,8 +259,7 @@ def read_pil(path: str | Path, scheme: str | None = None, *, need_scheme: bool =
     with open(path, "rb") as fh:
         fh.seek(-1, 2)
         cut = bool(header) and fh.read(1) != b"\n"
-    with open(path) as fh:
-        return _load(_drop_last(fh) if cut else fh, str(path), header, cut, scheme, need_scheme)
+    return header, cut
 
 
 def _drop_last(lines):
@@ -237,16 +289,17 @@ def _load(lines, source: str, header: dict[str, str], cut: bool, scheme: str | N
             if not cut:
                 raise ValueError(f"{source}: {exc}") from None
             declared = {m.group(1).lower(): int(m.group(2)) for m in map(_DECLARED.match, map(str.strip, lines)) if m}
-            raise ValueError(f"{source}: {exc} (the file is truncated: {_truncation(declared, None, cut)})") from None
+            raise ValueError(f"{source}: {exc} (the file is truncated: {_truncation(declared, {}, cut)})") from None
     system, header, crn_text, declared = _parse_lines(lines, source, sch.species_of_strands if sch else None)
-    truncation = _truncation(declared, system, cut) if header else None
+    found = {"domains": len(system.domains), "complexes": len(system.complexes)}
+    truncation = _truncation(declared, found, cut) if header else None
     return PILFile(source, system, header, crn_text, sch, truncation)
 
 
-def _truncation(declared: dict[str, int], system: DomainSystem | None, cut: bool) -> str | None:
-    """Why a file written by :func:`format_pil` looks cut short (its ``declared`` counts unmet,
-    no complexes, the last line ``cut``), or None."""
-    found = {"domains": len(system.domains) if system else 0, "complexes": len(system.complexes) if system else 0}
+def _truncation(declared: dict[str, int], found: dict[str, int], cut: bool) -> str | None:
+    """Why a file written by :func:`format_pil` looks cut short (its ``declared`` counts of domains
+    and complexes unmet by those ``found``, no complexes, the last line ``cut``), or None."""
+    found = {"domains": found.get("domains", 0), "complexes": found.get("complexes", 0)}
     why = []
     if not found["complexes"] and "complexes" not in declared:
         why.append("no complexes" if found["domains"] or "domains" in declared else "no domains or complexes")

@@ -84,21 +84,25 @@ class GateTemplates:
                 text = text.replace(species[k], "{%d}" % (k + 1))
             return text
 
-        # one format string per shape: a reaction's names and kernels in one str.format call
+        # one format string per shape: a reaction's names, kernels and strands in one str.format call
         domains = list(system.domains.values())
-        text = "\n".join([fmt(d.name) for d in domains] + [fmt(t) for c in made for t in (c.name, c.kernel)])
+        strands = [s for c in made for s in c.strands]
+        text = "\n".join([fmt(d.name) for d in domains] + [fmt(t) for c in made for t in (c.name, c.kernel)]
+                         + [fmt(" ".join(s)) for s in strands])
         return (text, len(domains), tuple(d.length for d in domains), tuple(d.kind for d in domains),
-                tuple(c.role for c in made))
+                tuple(c.role for c in made), tuple(system.strand_length(s) for s in strands))
 
     def _direct(self, reaction: Reaction, index: int):
         system = DomainSystem()
         made = self.scheme.gates(system, reaction, index)
         return ([(d.name, d.length, d.kind) for d in system.domains.values()],
-                [(c.name, c.kernel, c.role) for c in made])
+                [(c.name, c.kernel, c.role) for c in made],
+                [(" ".join(s), system.strand_length(s)) for c in made for s in c.strands])
 
     def expand(self, reactions: list[Reaction]):
-        """Yield (index, domains, complexes) for each reaction, in order; the scheme's ValueError
-        for a reaction it cannot translate."""
+        """Yield (index, domains, complexes, strands) for each reaction, in order: domains as
+        (name, nt, kind), complexes as (name, kernel, role), their strands as (domain names joined
+        by spaces, nt); the scheme's ValueError for a reaction it cannot translate."""
         keys = [shape_key(r) for r in reactions]
         first: dict[tuple, int] = {}
         last: dict[tuple, int] = {}
@@ -124,10 +128,12 @@ class GateTemplates:
 
 
 def _fill(template: tuple, index: int, species: tuple[str, ...]):
-    text, n_domains, nts, kinds, roles = template
+    text, n_domains, nts, kinds, roles, strand_nts = template
     parts = text.format(index, *species).split("\n")
+    n = n_domains + 2 * len(roles)
     return (list(zip(parts[:n_domains], nts, kinds)),
-            list(zip(parts[n_domains::2], parts[n_domains + 1::2], roles)))
+            list(zip(parts[n_domains:n:2], parts[n_domains + 1:n:2], roles)),
+            list(zip(parts[n:], strand_nts)))
 
 
 def translate(crn: CRN, scheme) -> DomainSystem:
@@ -138,7 +144,11 @@ def translate(crn: CRN, scheme) -> DomainSystem:
     for species in starting_species(crn):
         scheme.signal(system, species)
     domains, complexes, reaction_of = system.domains, system.complexes, system.reaction_of
-    for i, new_domains, made in GateTemplates(scheme).expand(crn.reactions):
+    # what DomainSystem.counts() gives, from the templates' strands (no kernel parsed again)
+    seen = {" ".join(s) for c in complexes for s in c.strands}
+    used = {d.rstrip("*") for s in seen for d in s.split()}
+    nucleotides = sum(system.strand_length(s.split()) for s in seen)
+    for i, new_domains, made, strands in GateTemplates(scheme).expand(crn.reactions):
         for name, nt, kind in new_domains:  # length and kind as the scheme gave them
             old = domains.get(name)
             if old is None and name.isascii() and name.isidentifier():
@@ -148,6 +158,13 @@ def translate(crn: CRN, scheme) -> DomainSystem:
         for name, kernel, role in made:
             complexes.append(Complex.unchecked(name, kernel, role))  # a renamed, checked kernel
             reaction_of[name] = i
+        for text, nt in strands:
+            if text not in seen:
+                seen.add(text)
+                nucleotides += nt
+                used.update(text.replace("*", "").split())
+    system.remember_counts({"complexes": len(complexes), "strands": len(seen), "domains": len(used),
+                            "nucleotides": nucleotides})
     return system
 
 

@@ -214,7 +214,7 @@ def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW
         results.append(ModuleResult("?", tuple(extra), False, 0.0,
                                     f"complexes {names} belong to reaction {extra[0]}, which the CRN does not have"))
     by_shape: dict[Reaction, list[int]] = {}
-    for i, _, made in GateTemplates(scheme).expand(crn.reactions):
+    for i, _, made, _ in GateTemplates(scheme).expand(crn.reactions):
         r = crn.reactions[i]
         expected = set(made)
         found = {(c.name, c.kernel, c.role) for c in of_reaction.get(i, [])}
@@ -281,7 +281,7 @@ def coverage_problems(system: DomainSystem, crn: CRN, scheme) -> list[str]:
     problems = []
     missing: list[str] = []
     reactions: set[int] = set()
-    for i, _, made in GateTemplates(scheme).expand(order_reactants(crn).reactions):
+    for i, _, made, _ in GateTemplates(scheme).expand(order_reactants(crn).reactions):
         for name, _, _ in made:
             if name not in have or system.reaction_of.get(name) is None:
                 missing.append(name)
