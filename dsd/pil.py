@@ -106,6 +106,10 @@ def pil_records(lines, source: str = "<pil>"):
                 nt = int(m.group(2))
                 yield no, "domain", m.group(1), nt, m.group(3) or ("toehold" if nt < 10 else "long")
         else:
+            fast = _complex_line(line)
+            if fast is not None:
+                yield no, "complex", *fast
+                continue
             m = _COMPLEX.match(line)
             if not m:
                 raise PILSyntaxError(f"{source}:{no}: cannot read complex line {line!r}")
@@ -115,6 +119,31 @@ def pil_records(lines, source: str = "<pil>"):
             except ValueError:
                 raise PILSyntaxError(f"{source}:{no}: cannot read the concentration {conc!r}") from None
             yield no, "complex", name, kernel.strip(), nM, role
+
+
+def _complex_line(line: str):
+    """(name, kernel, nM, role) of a complex line in the layout format_pil writes, read without
+    the regex (slow on long kernels), or None for anything else (the regex reads it then)."""
+    name, eq, rest = line.partition(" = ")
+    body, sep, role = rest.rpartition("  # ")
+    if not (eq and sep and role in ROLES and name.isascii() and name.isidentifier()):
+        return None
+    kernel, at, conc = body.partition(" @initial ")
+    if at:
+        if not conc.endswith(" nM") or conc[:-3].strip(_NUMBER_CHARS) or not conc[:-3]:
+            return None
+        try:
+            nM = float(conc[:-3])
+        except ValueError:
+            return None
+    else:
+        nM = 0.0
+    if not kernel or "@" in kernel or "#" in kernel or kernel != kernel.strip():
+        return None
+    return name, kernel, nM, role
+
+
+_NUMBER_CHARS = "0123456789.eE+-"
 
 
 def reaction_of_name(name: str, role: str) -> int | None:

@@ -127,6 +127,15 @@ class GateTemplates:
             yield (i, *(_fill(template, i, species) if template is not None else self._direct(reactions[i], i)))
 
 
+    def expand_one(self, reaction: Reaction, index: int):
+        """:meth:`expand` for one reaction that is the ``index``-th of its CRN (a one-item list)."""
+        key, species = shape_key(reaction)
+        if key not in self._templates:
+            self._templates[key] = self._build(key)
+        template = self._templates[key]
+        return [(index, *(_fill(template, index, species) if template is not None else self._direct(reaction, index)))]
+
+
 def _fill(template: tuple, index: int, species: tuple[str, ...]):
     text, n_domains, nts, kinds, roles, strand_nts = template
     parts = text.format(index, *species).split("\n")

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 from crn.model import CRN, Reaction
-from dsd.domains import Complex, DomainSystem
+from dsd.domains import Complex, Domain, DomainSystem, parse_kernel
 from dsd.pil import format_pil
 from dsd.translate import GateTemplates, shape_of, starting_species, translate  # noqa: F401 (shape_of: API)
 
@@ -310,8 +310,135 @@ def check_coverage(system: DomainSystem, crn: CRN, scheme, *, source: str = "the
     :func:`coverage_problems` finds nothing and ``truncation`` (see :attr:`dsd.pil.PILFile.truncation`)
     is None. Call it before simulating or verifying a system read from a file, so that a file cut
     short never passes as a smaller circuit."""
-    problems = coverage_problems(system, crn, scheme)
+    _refuse(source, coverage_problems(system, crn, scheme), truncation)
+
+
+def _refuse(source: str, problems: list[str], truncation: str | None) -> None:
     if truncation:
         raise CoverageError(f"{source} is truncated ({truncation})" + (": " + "; ".join(problems) if problems else ""))
     if problems:
         raise CoverageError(f"{source} does not implement its CRN: " + "; ".join(problems))
+
+
+def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW, progress=None,
+               workers: int | None = None) -> tuple[object, list[ModuleResult]]:
+    """(scheme, results): :func:`check_coverage` and :func:`verify_system` on a PIL file read once
+    as a stream, without loading it as a DomainSystem (a network of a million strands stays small).
+
+    Each complex of a gate, fuel or helper of reaction ``i`` is compared, as it is read, with the
+    complex the scheme's template makes for ``i`` (:class:`dsd.translate.GateTemplates`), and each
+    domain it uses with the domain the scheme makes (length and kind); only the domains are kept.
+    Gaps (missing gates, signals, a truncated file) are a :class:`CoverageError` as from
+    :func:`check_coverage`; a reaction whose complexes or domains differ is a failed result naming
+    it; one bisimulation check per shape runs on the gates of its first matching reaction, which
+    are then exactly the template's."""
+    from dsd.kinetics import order_reactants
+    from dsd.domains import KINDS, ROLES
+    from dsd.pil import PILSyntaxError, _truncation, open_pil, pil_records, reaction_of_name
+
+    source = str(path)
+    _, sch, cut, lines = open_pil(path, scheme)
+    crn = order_reactants(crn)
+    n = len(crn.reactions)
+    templates = GateTemplates(sch)
+    expected = templates.expand(crn.reactions)
+    pending: dict[str, tuple[int, str, str]] = {}  # complex name -> (reaction, kernel, role) not yet read
+    domains_of: dict[int, list] = {}  # reaction -> its expected domains, until its complexes are read
+    expanded = -1
+    kinds = {kind: k for k, kind in enumerate(KINDS)}
+    file_domains: dict[str, int] = {}  # name -> 4 * nt + its kind's index in KINDS
+    declared: dict[str, int] = {}
+    found = {"domains": 0, "complexes": 0}
+    failed: dict[int, str] = {}
+    extra: list[str] = []
+    present: set[str] = set()
+    for no, what, *fields in pil_records(lines, source):
+        if what == "domain":
+            found["domains"] += 1
+            d_name, nt, kind = fields
+            code = kinds.get(kind)
+            index = -1 if code is None else 4 * nt + code
+            old = file_domains.setdefault(d_name, index)
+            if old != index or code is None or not (d_name.isascii() and d_name.isidentifier() and nt >= 1):
+                try:
+                    Domain(d_name, nt, kind)  # the ValueError naming what is wrong
+                    raise ValueError(f"domain {d_name} defined twice, differently")
+                except ValueError as exc:
+                    raise PILSyntaxError(f"{source}:{no}: {exc}") from None
+            continue
+        if what == "declared":
+            declared[fields[0]] = fields[1]
+            continue
+        if what != "complex":
+            continue
+        found["complexes"] += 1
+        name, kernel, nM, role = fields
+        i = reaction_of_name(name, role) if role is not None else None
+        if i is None:  # signals and the like (few): read as read_pil reads them
+            try:
+                strands = parse_kernel(kernel)
+                unknown = {d.rstrip("*") for x in strands for d in x} - file_domains.keys()
+                if unknown:
+                    raise ValueError(f"complex {name} uses undefined domains {sorted(unknown)}")
+                species = sch.species_of_strands([list(x) for x in strands])
+                role = role or ("signal" if species is not None else "fuel")
+                Complex.unchecked(name, kernel, role, nM) if role in ROLES and nM >= 0 else Complex(name, kernel, role, nM)
+            except ValueError as exc:
+                raise PILSyntaxError(f"{source}:{no}: {exc}") from None
+            if role == "signal" and species is not None:
+                present.add(species)
+            i = reaction_of_name(name, role)
+            if i is None:
+                continue
+        if not 0 <= i < n:
+            extra.append(name)
+            continue
+        while expanded < i:  # expand the CRN up to reaction i (a file in reaction order keeps little pending)
+            expanded, doms, made, _ = next(expected)
+            domains_of[expanded] = doms
+            for c_name, c_kernel, c_role in made:
+                pending[c_name] = (expanded, c_kernel, c_role)
+        want = pending.pop(name, None)
+        if want is None or want[0] != i:
+            failed.setdefault(i, f"reaction {i} ({_text(crn.reactions[i])}): unexpected complex {name} = {kernel}")
+        elif (kernel, role) != want[1:]:
+            failed.setdefault(i, f"reaction {i} ({_text(crn.reactions[i])}): complex {name} = {kernel} ({role}) is "
+                                 f"not the scheme's {want[1]} ({want[2]})")
+        doms = domains_of.pop(i, None)
+        for d_name, nt, kind in doms or ():
+            if file_domains.get(d_name) != 4 * nt + kinds[kind]:
+                failed.setdefault(i, f"reaction {i} ({_text(crn.reactions[i])}): domain {d_name} is not defined as "
+                                     f"the scheme's {kind} domain of {nt} nt")
+                break
+    for expanded, _, made, _ in expected:
+        for c_name, c_kernel, c_role in made:
+            pending[c_name] = (expanded, c_kernel, c_role)
+    problems = []
+    if pending:
+        missing = sorted(pending, key=lambda c: pending[c][0])
+        problems.append(f"{len({r for r, _, _ in pending.values()})} of {n} reactions lack gate complexes "
+                        f"({len(missing)} missing: {_first(missing)})")
+    starting = starting_species(crn)
+    unsignalled = [s for s in starting if s not in present]
+    if unsignalled:
+        problems.append(f"{len(unsignalled)} of {len(starting)} starting species lack a signal strand "
+                        f"({_first(unsignalled)})")
+    if extra:
+        problems.append(f"{len(extra)} complexes belong to reactions the CRN does not have ({_first(sorted(extra))})")
+    foreign = sorted(present - set(crn.species))
+    if foreign:
+        problems.append(f"signal strands of {len(foreign)} species the CRN does not have ({_first(foreign)})")
+    _refuse(source, problems, _truncation(declared, found, cut))
+    results = [ModuleResult(_text(shape_of(crn.reactions[i])), (i,), False, 0.0, why) for i, why in sorted(failed.items())]
+    by_shape: dict[Reaction, list[int]] = {}
+    for i, r in enumerate(crn.reactions):
+        if i not in failed:
+            by_shape.setdefault(shape_of(r), []).append(i)
+    covers = list(by_shape.values())
+    jobs = []
+    for indices in covers:
+        i = indices[0]
+        (_, doms, made, _), = templates.expand_one(crn.reactions[i], i)
+        gates = [Complex(c_name, c_kernel, c_role) for c_name, c_kernel, c_role in made]
+        jobs.append((crn.reactions[i], gates, {d: Domain(d, nt, kind) for d, nt, kind in doms}))
+    return sch, results + _run_modules(jobs, covers, sch, k_slow, progress, workers)

@@ -101,20 +101,19 @@ def verify(
     """
     from crn.checks import check_crn
     from crn.textformat import read_crn
-    from dsd.pil import read_pil
-    from dsd.verify import check_coverage, verification_report, verify_system
+    from dsd.verify import verification_report, verify_pil
 
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
-    loaded = read_pil(pil, scheme)
-    check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     with progress_bar() as progress:
         task = progress.add_task("verifying shapes", total=None, info="")
 
         def tick(res):
             progress.update(task, advance=1, info=f"{res.shape[:40]} {'ok' if res.passed else 'FAILED'}")
 
-        results = verify_system(loaded.system, crn, loaded.scheme, progress=tick)
+        # one streaming pass: coverage (a truncated or gate-missing file is refused), every
+        # reaction's complexes against the scheme's, then one bisimulation check per shape
+        _, results = verify_pil(pil, crn, scheme, progress=tick)
     report = verification_report(results)
     failed = [r for r in results if not r.passed]
     for r in failed[:5]:
