@@ -13,6 +13,8 @@ is left to the bisimulation search.
 
 Before any of that, :func:`check_coverage` makes sure a system has every reaction's gates and
 every starting species' signal at all (a file cut short must not pass as a smaller circuit).
+:func:`verify_pil` does all of it on a PIL file read once as a stream, comparing each reaction's
+complexes with its shape's template as it reads them (for networks of a million strands).
 """
 
 from __future__ import annotations
@@ -382,7 +384,8 @@ def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW
                     raise ValueError(f"complex {name} uses undefined domains {sorted(unknown)}")
                 species = sch.species_of_strands([list(x) for x in strands])
                 role = role or ("signal" if species is not None else "fuel")
-                Complex.unchecked(name, kernel, role, nM) if role in ROLES and nM >= 0 else Complex(name, kernel, role, nM)
+                if role not in ROLES or nM < 0:
+                    Complex(name, kernel, role, nM)  # the ValueError naming what is wrong
             except ValueError as exc:
                 raise PILSyntaxError(f"{source}:{no}: {exc}") from None
             if role == "signal" and species is not None:

@@ -1,6 +1,7 @@
 """``dsd translate``, ``dsd verify``, ``dsd gatesim``, ``dsd design``: the DNA stages. Every PIL file
 is loaded by :func:`dsd.pil.read_pil` and checked by :func:`dsd.verify.check_coverage` before it
-is verified or simulated, so a file cut short never passes as a smaller circuit."""
+is simulated (``dsd verify`` streams it through :func:`dsd.verify.verify_pil`, which makes the same
+checks), so a file cut short never passes as a smaller circuit."""
 
 from __future__ import annotations
 
