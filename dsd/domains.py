@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 KINDS = ("toehold", "long", "history")
 ROLES = ("signal", "fuel", "gate", "helper", "waste", "reporter")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Domain:
     """A domain: ``name`` (no ``*``), ``length`` in nt, ``kind`` toehold | long | history."""
 
@@ -27,12 +27,21 @@ class Domain:
     kind: str
 
     def __post_init__(self) -> None:
-        if not NAME.match(self.name):
+        if not (self.name.isascii() and self.name.isidentifier()):  # NAME, without a regex
             raise ValueError(f"domain name {self.name!r} must match [A-Za-z_][A-Za-z0-9_]*")
         if self.kind not in KINDS:
             raise ValueError(f"domain {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
         if self.length < 1:
             raise ValueError(f"domain {self.name}: length must be >= 1 nt, got {self.length}")
+
+    @classmethod
+    def unchecked(cls, name: str, length: int, kind: str) -> "Domain":
+        """A Domain made without the checks, for a name, length and kind known to be valid."""
+        d = object.__new__(cls)
+        object.__setattr__(d, "name", name)
+        object.__setattr__(d, "length", length)
+        object.__setattr__(d, "kind", kind)
+        return d
 
 
 def complement(name: str) -> str:
@@ -56,26 +65,29 @@ def parse_kernel(kernel: str) -> tuple[tuple[str, ...], ...]:
     >>> parse_kernel("a( b c + ) d*")
     (('a', 'b', 'c'), ('a*', 'd*'))
     """
-    strands: list[list[str]] = [[]]
+    strand: list[str] = []
+    strands = [strand]
     stack: list[str] = []
     for token in kernel.replace("(", "( ").split():
         if token == "+":
-            strands.append([])
+            strand = []
+            strands.append(strand)
         elif token == ")":
             if not stack:
                 raise ValueError(f"unbalanced ')' in kernel {kernel!r}")
-            strands[-1].append(complement(stack.pop()))
-        elif token.endswith("("):
+            name = stack.pop()
+            strand.append(name[:-1] if name[-1] == "*" else name + "*")
+        elif token[-1] == "(":
             name = token[:-1]
             stack.append(name)
-            strands[-1].append(name)
+            strand.append(name)
         else:
-            strands[-1].append(token)
+            strand.append(token)
     if stack:
         raise ValueError(f"unclosed '(' in kernel {kernel!r}")
-    if any(not s for s in strands):
+    if not all(strands):
         raise ValueError(f"empty strand in kernel {kernel!r}")
-    return tuple(tuple(s) for s in strands)
+    return tuple(map(tuple, strands))
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,16 @@ class Complex:
         if self.conc_nM < 0:
             raise ValueError(f"complex {self.name}: negative concentration {self.conc_nM} nM")
         parse_kernel(self.kernel)
+
+    @classmethod
+    def unchecked(cls, name: str, kernel: str, role: str, conc_nM: float = 0.0) -> "Complex":
+        """A complex built without parsing its kernel: for kernels known to parse (a renaming of
+        a scheme's checked kernel, or one read back unchanged). Its strands are parsed when
+        first asked for."""
+        cx = object.__new__(cls)
+        d = cx.__dict__
+        d["name"], d["kernel"], d["role"], d["conc_nM"] = name, kernel, role, conc_nM
+        return cx
 
     @cached_property
     def strands(self) -> tuple[tuple[str, ...], ...]:
@@ -119,8 +141,35 @@ class DomainSystem:
 
     def with_concentrations(self, conc_nM: dict[str, float]) -> "DomainSystem":
         """A copy whose complexes named in ``conc_nM`` get that initial concentration (nM)."""
-        complexes = [replace(c, conc_nM=float(conc_nM.get(c.name, c.conc_nM))) for c in self.complexes]
-        return DomainSystem(dict(self.domains), complexes, dict(self.species_of), dict(self.reaction_of))
+        complexes = []
+        for c in self.complexes:
+            conc = float(conc_nM.get(c.name, c.conc_nM))
+            if conc < 0:
+                raise ValueError(f"complex {c.name}: negative concentration {conc} nM")
+            complexes.append(Complex.unchecked(c.name, c.kernel, c.role, conc))  # same kernel: parsed before
+        copy = DomainSystem(dict(self.domains), complexes, dict(self.species_of), dict(self.reaction_of))
+        if self._remembered() is not None:
+            copy.remember_counts(self._remembered())  # same kernels: same strands
+        return copy
+
+    def remember_counts(self, counts: dict[str, int]) -> None:
+        """Keep :meth:`counts` as its maker computed it (e.g. translate, from its templates); it is
+        forgotten as soon as the complexes or domains change size or are replaced."""
+        self._counts = (self._shape(), dict(counts))
+
+    def _shape(self) -> tuple:
+        return self.complexes, len(self.complexes), self.domains, len(self.domains)
+
+    def _remembered(self) -> dict[str, int] | None:
+        kept = getattr(self, "_counts", None)
+        if kept is None:
+            return None
+        (complexes, n_complexes, domains, n_domains), counts = kept
+        if complexes is self.complexes and domains is self.domains and (n_complexes, n_domains) == (
+                len(complexes), len(domains)):
+            return dict(counts)
+        self._counts = None  # the system changed: count it afresh from now on
+        return None
 
     def add_domain(self, name: str, length: int, kind: str) -> str:
         old = self.domains.get(name)
@@ -140,7 +189,7 @@ class DomainSystem:
         """Distinct strands (as domain tuples), in first-seen order."""
         seen: dict[tuple[str, ...], None] = {}
         for cx in self.complexes:
-            for s in cx.strands:
+            for s in _strands_of(cx):
                 seen.setdefault(s)
         return list(seen)
 
@@ -161,11 +210,31 @@ class DomainSystem:
     def counts(self) -> dict[str, int]:
         """What there is to order and design: complexes, distinct strands, distinct domains used,
         and nucleotides (sum of domain lengths over distinct strands)."""
-        strands = self.strands()
-        used = {d.rstrip("*") for s in strands for d in s}
-        return {
-            "complexes": len(self.complexes),
-            "strands": len(strands),
-            "domains": len(used),
-            "nucleotides": sum(self.strand_length(s) for s in strands),
-        }
+        remembered = self._remembered()
+        if remembered is not None:
+            return remembered
+        # distinct strands are keyed by their text (one string each, not a tuple of names), and
+        # kernels not parsed yet are parsed here without keeping the result: a system of a
+        # million strands then costs a set of strings, not every strand's domain names twice
+        seen: set[str] = set()
+        used: set[str] = set()
+        nucleotides = 0
+        length = {name: d.length for name, d in self.domains.items()}
+        for cx in self.complexes:
+            for strand in _strands_of(cx):
+                key = " ".join(strand)
+                if key in seen:
+                    continue
+                seen.add(key)
+                for d in strand:
+                    base = d[:-1] if d[-1] == "*" else d
+                    used.add(base)
+                    nucleotides += length[base]
+        return {"complexes": len(self.complexes), "strands": len(seen), "domains": len(used),
+                "nucleotides": nucleotides}
+
+
+def _strands_of(cx: Complex) -> tuple[tuple[str, ...], ...]:
+    """``cx.strands``, parsed afresh (and not kept) when the complex has not parsed them yet."""
+    cached = cx.__dict__.get("strands")
+    return cached if cached is not None else parse_kernel(cx.kernel)

@@ -13,6 +13,8 @@ is left to the bisimulation search.
 
 Before any of that, :func:`check_coverage` makes sure a system has every reaction's gates and
 every starting species' signal at all (a file cut short must not pass as a smaller circuit).
+:func:`verify_pil` does all of it on a PIL file read once as a stream, comparing each reaction's
+complexes with its shape's template as it reads them (for networks of a million strands).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import time
 from dataclasses import dataclass
 
 from crn.model import CRN, Reaction
-from dsd.domains import Complex, DomainSystem
+from dsd.domains import Complex, Domain, DomainSystem, parse_kernel
 from dsd.pil import format_pil
-from dsd.translate import translate
+from dsd.translate import GateTemplates, shape_of, starting_species, translate  # noqa: F401 (shape_of: API)
 
 
 @dataclass(frozen=True)
@@ -33,20 +35,6 @@ class ModuleResult:
     passed: bool
     seconds: float
     detail: str  # the interpretation found, or why it failed
-
-
-def shape_of(reaction: Reaction) -> Reaction:
-    """The reaction with species renamed A, B, C, ... in order of first appearance."""
-    names: dict[str, str] = {}
-
-    def rename(side):
-        return [(names.setdefault(s, _letter(len(names))), n) for s, n in side]
-
-    return Reaction(rename(reaction.reactants), rename(reaction.products))
-
-
-def _letter(i: int) -> str:
-    return chr(ord("A") + i) if i < 26 else f"S{i}"
 
 
 def _text(r: Reaction) -> str:
@@ -169,9 +157,22 @@ def _one_module(job, scheme, k_slow: float) -> ModuleResult:
 def _run_modules(jobs, covers, scheme, k_slow, progress, workers) -> list[ModuleResult]:
     """Run the module checks, in ``workers`` processes when there are enough of them (each
     process has its own Peppercorn registry); results in job order."""
+    import gc
     import os
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 2 or 1))
+    # Peppercorn collects garbage after each module: with a large system loaded, a full collection
+    # walks every one of its objects each time. Those live on, so take them out of the collector's view
+    gc.collect()
+    gc.freeze()
+    try:
+        results = _run_jobs(jobs, scheme, k_slow, progress, workers)
+    finally:
+        gc.unfreeze()
+    return [ModuleResult(r.shape, tuple(c), r.passed, r.seconds, r.detail) for r, c in zip(results, covers)]
+
+
+def _run_jobs(jobs, scheme, k_slow, progress, workers) -> list[ModuleResult]:
     if workers == 1:
         results = []
         for job in jobs:
@@ -190,7 +191,7 @@ def _run_modules(jobs, covers, scheme, k_slow, progress, workers) -> list[Module
                 results.append(f.result())
                 if progress is not None:
                     progress(results[-1])
-    return [ModuleResult(r.shape, tuple(c), r.passed, r.seconds, r.detail) for r, c in zip(results, covers)]
+    return results
 
 
 def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW, progress=None,
@@ -215,8 +216,9 @@ def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW
         results.append(ModuleResult("?", tuple(extra), False, 0.0,
                                     f"complexes {names} belong to reaction {extra[0]}, which the CRN does not have"))
     by_shape: dict[Reaction, list[int]] = {}
-    for i, r in enumerate(crn.reactions):
-        expected = {(c.name, c.kernel, c.role) for c in scheme.gates(DomainSystem(), r, i)}
+    for i, _, made, _ in GateTemplates(scheme).expand(crn.reactions):
+        r = crn.reactions[i]
+        expected = set(made)
         found = {(c.name, c.kernel, c.role) for c in of_reaction.get(i, [])}
         if expected != found:
             diff = sorted(expected ^ found)[0]
@@ -275,16 +277,22 @@ def coverage_problems(system: DomainSystem, crn: CRN, scheme) -> list[str]:
     >>> coverage_problems(system, crn, make_scheme())
     ['1 of 2 reactions lack gate complexes (2 missing: G_r1, T_r1)']
     """
-    expected = translate(crn, scheme)
+    from dsd.kinetics import order_reactants
+
     have = {c.name for c in system.complexes}
     problems = []
-    missing = [name for name in expected.reaction_of if name not in have or system.reaction_of.get(name) is None]
+    missing: list[str] = []
+    reactions: set[int] = set()
+    for i, _, made, _ in GateTemplates(scheme).expand(order_reactants(crn).reactions):
+        for name, _, _ in made:
+            if name not in have or system.reaction_of.get(name) is None:
+                missing.append(name)
+                reactions.add(i)
     if missing:
-        reactions = {expected.reaction_of[name] for name in missing}
         problems.append(f"{len(reactions)} of {len(crn.reactions)} reactions lack gate complexes "
                         f"({len(missing)} missing: {_first(missing)})")
     present = {system.species_of[c.name] for c in system.complexes if c.name in system.species_of}
-    starting = list(dict.fromkeys(expected.species_of.values()))
+    starting = starting_species(crn)
     unsignalled = [s for s in starting if s not in present]
     if unsignalled:
         problems.append(f"{len(unsignalled)} of {len(starting)} starting species lack a signal strand "
@@ -304,8 +312,136 @@ def check_coverage(system: DomainSystem, crn: CRN, scheme, *, source: str = "the
     :func:`coverage_problems` finds nothing and ``truncation`` (see :attr:`dsd.pil.PILFile.truncation`)
     is None. Call it before simulating or verifying a system read from a file, so that a file cut
     short never passes as a smaller circuit."""
-    problems = coverage_problems(system, crn, scheme)
+    _refuse(source, coverage_problems(system, crn, scheme), truncation)
+
+
+def _refuse(source: str, problems: list[str], truncation: str | None) -> None:
     if truncation:
         raise CoverageError(f"{source} is truncated ({truncation})" + (": " + "; ".join(problems) if problems else ""))
     if problems:
         raise CoverageError(f"{source} does not implement its CRN: " + "; ".join(problems))
+
+
+def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW, progress=None,
+               workers: int | None = None) -> tuple[object, list[ModuleResult]]:
+    """(scheme, results): :func:`check_coverage` and :func:`verify_system` on a PIL file read once
+    as a stream, without loading it as a DomainSystem (a network of a million strands stays small).
+
+    Each complex of a gate, fuel or helper of reaction ``i`` is compared, as it is read, with the
+    complex the scheme's template makes for ``i`` (:class:`dsd.translate.GateTemplates`), and each
+    domain it uses with the domain the scheme makes (length and kind); only the domains are kept.
+    Gaps (missing gates, signals, a truncated file) are a :class:`CoverageError` as from
+    :func:`check_coverage`; a reaction whose complexes or domains differ is a failed result naming
+    it; one bisimulation check per shape runs on the gates of its first matching reaction, which
+    are then exactly the template's."""
+    from dsd.kinetics import order_reactants
+    from dsd.domains import KINDS, ROLES
+    from dsd.pil import PILSyntaxError, _truncation, open_pil, pil_records, reaction_of_name
+
+    source = str(path)
+    _, sch, cut, lines = open_pil(path, scheme)
+    crn = order_reactants(crn)
+    n = len(crn.reactions)
+    templates = GateTemplates(sch)
+    expected = templates.expand(crn.reactions)
+    pending: dict[str, tuple[int, str, str]] = {}  # complex name -> (reaction, kernel, role) not yet read
+    domains_of: dict[int, list] = {}  # reaction -> its expected domains, until its complexes are read
+    expanded = -1
+    kinds = {kind: k for k, kind in enumerate(KINDS)}
+    file_domains: dict[str, int] = {}  # name -> 4 * nt + its kind's index in KINDS
+    declared: dict[str, int] = {}
+    found = {"domains": 0, "complexes": 0}
+    failed: dict[int, str] = {}
+    extra: list[str] = []
+    present: set[str] = set()
+    for no, what, *fields in pil_records(lines, source):
+        if what == "domain":
+            found["domains"] += 1
+            d_name, nt, kind = fields
+            code = kinds.get(kind)
+            index = -1 if code is None else 4 * nt + code
+            old = file_domains.setdefault(d_name, index)
+            if old != index or code is None or not (d_name.isascii() and d_name.isidentifier() and nt >= 1):
+                try:
+                    Domain(d_name, nt, kind)  # the ValueError naming what is wrong
+                    raise ValueError(f"domain {d_name} defined twice, differently")
+                except ValueError as exc:
+                    raise PILSyntaxError(f"{source}:{no}: {exc}") from None
+            continue
+        if what == "declared":
+            declared[fields[0]] = fields[1]
+            continue
+        if what != "complex":
+            continue
+        found["complexes"] += 1
+        name, kernel, nM, role = fields
+        i = reaction_of_name(name, role) if role is not None else None
+        if i is None:  # signals and the like (few): read as read_pil reads them
+            try:
+                strands = parse_kernel(kernel)
+                unknown = {d.rstrip("*") for x in strands for d in x} - file_domains.keys()
+                if unknown:
+                    raise ValueError(f"complex {name} uses undefined domains {sorted(unknown)}")
+                species = sch.species_of_strands([list(x) for x in strands])
+                role = role or ("signal" if species is not None else "fuel")
+                if role not in ROLES or nM < 0:
+                    Complex(name, kernel, role, nM)  # the ValueError naming what is wrong
+            except ValueError as exc:
+                raise PILSyntaxError(f"{source}:{no}: {exc}") from None
+            if role == "signal" and species is not None:
+                present.add(species)
+            i = reaction_of_name(name, role)
+            if i is None:
+                continue
+        if not 0 <= i < n:
+            extra.append(name)
+            continue
+        while expanded < i:  # expand the CRN up to reaction i (a file in reaction order keeps little pending)
+            expanded, doms, made, _ = next(expected)
+            domains_of[expanded] = doms
+            for c_name, c_kernel, c_role in made:
+                pending[c_name] = (expanded, c_kernel, c_role)
+        want = pending.pop(name, None)
+        if want is None or want[0] != i:
+            failed.setdefault(i, f"reaction {i} ({_text(crn.reactions[i])}): unexpected complex {name} = {kernel}")
+        elif (kernel, role) != want[1:]:
+            failed.setdefault(i, f"reaction {i} ({_text(crn.reactions[i])}): complex {name} = {kernel} ({role}) is "
+                                 f"not the scheme's {want[1]} ({want[2]})")
+        doms = domains_of.pop(i, None)
+        for d_name, nt, kind in doms or ():
+            if file_domains.get(d_name) != 4 * nt + kinds[kind]:
+                failed.setdefault(i, f"reaction {i} ({_text(crn.reactions[i])}): domain {d_name} is not defined as "
+                                     f"the scheme's {kind} domain of {nt} nt")
+                break
+    for expanded, _, made, _ in expected:
+        for c_name, c_kernel, c_role in made:
+            pending[c_name] = (expanded, c_kernel, c_role)
+    problems = []
+    if pending:
+        missing = sorted(pending, key=lambda c: pending[c][0])
+        problems.append(f"{len({r for r, _, _ in pending.values()})} of {n} reactions lack gate complexes "
+                        f"({len(missing)} missing: {_first(missing)})")
+    starting = starting_species(crn)
+    unsignalled = [s for s in starting if s not in present]
+    if unsignalled:
+        problems.append(f"{len(unsignalled)} of {len(starting)} starting species lack a signal strand "
+                        f"({_first(unsignalled)})")
+    if extra:
+        problems.append(f"{len(extra)} complexes belong to reactions the CRN does not have ({_first(sorted(extra))})")
+    foreign = sorted(present - set(crn.species))
+    if foreign:
+        problems.append(f"signal strands of {len(foreign)} species the CRN does not have ({_first(foreign)})")
+    _refuse(source, problems, _truncation(declared, found, cut))
+    results = [ModuleResult(_text(shape_of(crn.reactions[i])), (i,), False, 0.0, why) for i, why in sorted(failed.items())]
+    by_shape: dict[Reaction, list[int]] = {}
+    for i, r in enumerate(crn.reactions):
+        if i not in failed:
+            by_shape.setdefault(shape_of(r), []).append(i)
+    covers = list(by_shape.values())
+    jobs = []
+    for indices in covers:
+        i = indices[0]
+        (_, doms, made, _), = templates.expand_one(crn.reactions[i], i)
+        gates = [Complex(c_name, c_kernel, c_role) for c_name, c_kernel, c_role in made]
+        jobs.append((crn.reactions[i], gates, {d: Domain(d, nt, kind) for d, nt, kind in doms}))
+    return sch, results + _run_modules(jobs, covers, sch, k_slow, progress, workers)

@@ -1,6 +1,7 @@
 """``dsd translate``, ``dsd verify``, ``dsd gatesim``, ``dsd design``: the DNA stages. Every PIL file
 is loaded by :func:`dsd.pil.read_pil` and checked by :func:`dsd.verify.check_coverage` before it
-is verified or simulated, so a file cut short never passes as a smaller circuit."""
+is simulated (``dsd verify`` streams it through :func:`dsd.verify.verify_pil`, which makes the same
+checks), so a file cut short never passes as a smaller circuit."""
 
 from __future__ import annotations
 
@@ -56,11 +57,10 @@ def translate(
     \b
     Example:  dsd translate crn.txt --out system.pil --model model.npz --scheme soloveichik2010
     """
-    from crn.atomic import atomic_write_text
     from crn.checks import check_crn
     from crn.sources import reservoir_form
     from crn.textformat import format_crn, read_crn
-    from dsd.pil import format_pil, scheme_header
+    from dsd.pil import scheme_header, write_pil
     from dsd.schemes import make_scheme
     from dsd.translate import system_summary, translate_sized
     from dsd.translate import translate as run
@@ -82,7 +82,7 @@ def translate(
                                          examples=x, horizon=horizon)
     else:
         system = run(crn, sch)
-    atomic_write_text(out, format_pil(system, scheme_header(sch, sizing), format_crn(crn)))
+    write_pil(out, system, scheme_header(sch, sizing), format_crn(crn))
     counts = system.counts() if sizing is None else system_summary(system, sizing)
     console.print(f"{counts['complexes']} complexes, {counts['strands']} strands, {counts['domains']} domains, "
                   f"{counts['nucleotides']} nt ({sch.name}) -> {out}"
@@ -110,22 +110,21 @@ def verify(
     from crn.checks import check_crn
     from crn.sources import reservoir_form
     from crn.textformat import read_crn
-    from dsd.pil import read_pil
     from dsd.sizing import SIZING_HORIZON
-    from dsd.verify import check_coverage, verification_report, verify_system
+    from dsd.verify import verification_report, verify_pil
 
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     crn = reservoir_form(crn, SIZING_HORIZON)  # as dsd translate wrote it (the amount does not change a gate)
-    loaded = read_pil(pil, scheme)
-    check_coverage(loaded.system, crn, loaded.scheme, source=str(pil), truncation=loaded.truncation)
     with progress_bar() as progress:
         task = progress.add_task("verifying shapes", total=None, info="")
 
         def tick(res):
             progress.update(task, advance=1, info=f"{res.shape[:40]} {'ok' if res.passed else 'FAILED'}")
 
-        results = verify_system(loaded.system, crn, loaded.scheme, progress=tick)
+        # one streaming pass: coverage (a truncated or gate-missing file is refused), every
+        # reaction's complexes against the scheme's, then one bisimulation check per shape
+        _, results = verify_pil(pil, crn, scheme, progress=tick)
     report = verification_report(results)
     failed = [r for r in results if not r.passed]
     for r in failed[:5]:

@@ -43,8 +43,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     from dsd.schemes import make_scheme
     from dsd.pil import scheme_header
     from dsd.verify import verification_report
-    from dsd.pil import format_pil
-    from dsd.pil import read_pil
+    from dsd.pil import read_pil, write_pil
     from dsd.verify import coverage_problems, verify_crn
 
     d = spec.dsd
@@ -65,7 +64,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
         summary = {**system.counts(), "sizing": None}
         log("translate: no crn.input_range, so the gates are not sized (concentrations 0)")
     crn_text = format_crn(crn)
-    atomic_write_text(work / "system.pil", format_pil(system, scheme_header(scheme, sizing), crn_text))
+    write_pil(work / "system.pil", system, scheme_header(scheme, sizing), crn_text)
     # what gatesim and verify will read: the file as written must implement every reaction and
     # starting species of the CRN it embeds (a short write never passes as a smaller circuit)
     written = read_pil(work / "system.pil")
@@ -73,7 +72,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     if written.truncation:
         gaps.insert(0, f"truncated ({written.truncation})")
     result.add_check("system.pil has gates for every reaction and a signal for every starting species of its CRN",
-                     "; ".join(gaps) or f"{len(crn.reactions)} reactions, {written.system.counts()['complexes']} complexes",
+                     "; ".join(gaps) or f"{len(crn.reactions)} reactions, {len(written.system.complexes)} complexes",
                      not gaps)
     summary = {**summary, "scheme": scheme.name, "forms": form_counts(dict(forms), scheme)}
     atomic_write_text(work / "dsd.json", json.dumps(summary, indent=1))
