@@ -116,10 +116,11 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     return system, scheme, sizing
 
 
-FORM_COUNT_MAX_MOLECULES = 2_000_000
+FORM_COUNT_MAX_MOLECULES = 200_000
 """A CRN form whose reactions make more product molecules than this is not translated just to be counted (the
-reduced 196-512-512-10 network makes ~75 million: Algorithm 2 folds the hidden layers' fan-out into the input
-reactions, and fan-out limiting it would take millions of relay gates)."""
+196-512-512-10 network: unreduced 738,304, 754k strands, minutes to translate; reduced ~75 million: Algorithm 2
+folds the hidden layers' fan-out into the input reactions, and fan-out limiting it would take millions of relay
+gates). The 196-64-10 reference mnist14 network's forms make at most 87,405 (reduced): all counted."""
 
 
 def _form_counts(forms: dict[str, CRN], system, scheme, log: Callable[[str], None]) -> dict[str, dict]:

@@ -144,6 +144,7 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec, work: Path | N
             final, _ = fire_to_completion(crn, encode_inputs(crn, x))
             limit = signal_values(crn, crn.outputs, final)
             report["limit_max_abs_error"] = agreement(limit, examples.network_outputs[:n])["max_abs_error"]
+            report["limit_scale"] = max(1.0, float(np.abs(examples.network_outputs[:n]).max()))
         except NotFeedForward:
             pass
     horizon = slice(0, sim.n_points)
