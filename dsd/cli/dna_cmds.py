@@ -87,8 +87,12 @@ def translate(
     console.print(f"{counts['complexes']} complexes, {counts['strands']} strands, {counts['domains']} domains, "
                   f"{counts['nucleotides']} nt ({sch.name}) -> {out}"
                   + ("" if sizing is not None else " (unsized: give --model or --input-range for concentrations)"))
+    from dsd.wetlab.feasibility import dna_size
+
+    size = dna_size(system)  # distinct strands, nt, order cost at the report's default prices, and the verdict
+    console.print(f"DNA size: {size['sentence']}", markup=False, highlight=False)
     if json_out is not None:
-        write_json(json_out, counts)
+        write_json(json_out, {**counts, "dna_size": size})
     print_warnings(warnings)
 
 

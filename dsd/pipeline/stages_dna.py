@@ -39,7 +39,7 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
 
     Verification depends only on the formal CRN and the scheme: it is reused from the previous
     build when both are unchanged."""
-    from dsd.translate import form_counts, system_summary, translate_sized
+    from dsd.translate import system_summary, translate_sized
     from dsd.schemes import make_scheme
     from dsd.pil import scheme_header
     from dsd.verify import verification_report
@@ -74,15 +74,22 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     result.add_check("system.pil has gates for every reaction and a signal for every starting species of its CRN",
                      "; ".join(gaps) or f"{len(crn.reactions)} reactions, {len(written.system.complexes)} complexes",
                      not gaps)
-    summary = {**summary, "scheme": scheme.name, "forms": form_counts(dict(forms), scheme)}
+    from dsd.wetlab.feasibility import dna_size
+
+    size = dna_size(system, spec.report.price_table())  # the report's "DNA size" section and its sentence
+    summary = {**summary, "scheme": scheme.name, "forms": _form_counts(forms, system, scheme, log), "dna_size": size}
     atomic_write_text(work / "dsd.json", json.dumps(summary, indent=1))
     for form, c in summary["forms"].items():
+        if "complexes" not in c:
+            continue
         log(f"  {form:>16}: {c['reactions']:>6} reactions {c['complexes']:>7} complexes {c['strands']:>8} strands "
             f"{c['nucleotides']:>10} nt")
     result.stages["translate"] = {"seconds": time.perf_counter() - t0,
-                                  **{k: summary[k] for k in ("complexes", "strands", "domains", "nucleotides")}}
+                                  **{k: summary[k] for k in ("complexes", "strands", "domains", "nucleotides")},
+                                  "dna_size": size}
     log(f"translate: {summary['complexes']} complexes, {summary['strands']} strands, {summary['nucleotides']} nt "
         f"({time.perf_counter() - t0:.1f} s)")
+    log(f"  DNA size: {size['sentence']}")
 
     if d.verify:
         enter("verify")
@@ -107,6 +114,29 @@ def stage_dna(spec: BuildSpec, forms: dict[str, CRN], examples: Examples | None,
     if gatesim:
         stage_gatesim(spec, crn, system, scheme, sizing, examples, work, previous, previous_hashes, result, log, enter)
     return system, scheme, sizing
+
+
+FORM_COUNT_MAX_MOLECULES = 200_000
+"""A CRN form whose reactions make more product molecules than this is not translated just to be counted (the
+196-512-512-10 network: unreduced 738,304, 754k strands, minutes to translate; reduced ~75 million: Algorithm 2
+folds the hidden layers' fan-out into the input reactions, and fan-out limiting it would take millions of relay
+gates). The 196-64-10 reference mnist14 network's forms make at most 87,405 (reduced): all counted."""
+
+
+def _form_counts(forms: dict[str, CRN], system, scheme, log: Callable[[str], None]) -> dict[str, dict]:
+    """DNA counts per CRN form (dsd.json ``forms``): the formal form's are the translated system's; a form too
+    big to translate for a count (:data:`FORM_COUNT_MAX_MOLECULES`) says so instead."""
+    from dsd.translate import form_counts
+
+    molecules = {name: sum(n for r in crn.reactions for _, n in r.products) for name, crn in forms.items()}
+    big = {name for name, m in molecules.items() if m > FORM_COUNT_MAX_MOLECULES and name != "formal"}
+    counts = form_counts({k: v for k, v in forms.items() if k not in big and k != "formal"}, scheme)
+    counts["formal"] = {"reactions": len(forms["formal"].reactions), **system.counts()}
+    for name in sorted(big):
+        counts[name] = {"reactions": len(forms[name].reactions),
+                        "not_translated": f"{molecules[name]:,} product molecules: too big to translate for a count"}
+        log(f"  {name}: not translated ({counts[name]['not_translated']})")
+    return {name: counts[name] for name in [*forms, *(k for k in counts if k not in forms)]}
 
 
 def _gatesim(crn: CRN, system, scheme, spec: BuildSpec, examples: Examples, n: int, kinetics: dict) -> dict:
@@ -141,6 +171,11 @@ def _gatesim_checks(report: dict, n: int, d, result: BuildResult, log: Callable[
             f"at {e['readout_hours']:.3g} h, max error {e['max_abs_error']:.2g}; {e['argmax_match_end']}/{n} at the end")
 
 
+GATESIM_MAX_COMPLEXES = 50_000
+"""Above this many complexes the build skips the gate-level simulation and says why (hours per image and
+gigabytes of Jacobian; the formal CRN is still simulated and the DNA translated and verified)."""
+
+
 def stage_gatesim(spec: BuildSpec, crn: CRN, system, scheme, sizing, examples: Examples | None, work: Path,
                   previous: Path, previous_hashes: dict[str, str], result: BuildResult, log: Callable[[str], None],
                   enter: Callable[[str], None] = lambda name: None, designed: bool = False) -> None:
@@ -148,6 +183,14 @@ def stage_gatesim(spec: BuildSpec, crn: CRN, system, scheme, sizing, examples: E
     ``designed``: the design stage wrote domains.csv (toehold dG_kcal) and occlusion.csv into
     ``work``: the kinetics use them, and gatesim.json adds the run without the occlusion sites."""
     if sizing is None or examples is None or examples.network_outputs is None:
+        return
+    if len(system.complexes) > GATESIM_MAX_COMPLEXES:
+        reason = (f"{len(system.complexes):,} complexes: a gate-level simulation of this size is not feasible (the "
+                  f"limit is {GATESIM_MAX_COMPLEXES:,}; the mnist protocol's 8,406 complexes take 7-17 s per image "
+                  f"and the cost grows faster than the species count), so the gate level was not simulated")
+        result.stages["gatesim"] = {"skipped": reason, "complexes": len(system.complexes), "seconds": 0.0}
+        result.add_check("gate-level simulation", f"skipped: {reason}", True, status="warn")
+        log(f"gatesim: skipped, {reason}")
         return
     d = spec.dsd
     enter("gatesim")

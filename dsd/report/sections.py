@@ -31,6 +31,7 @@ SECTION_TITLES = {
     "verification": "Verification",
     "sequences": "Sequence checks",
     "order": "Order estimate",
+    "dna_size": "DNA size",  # dsd.report.dna_size
     "checks": "Build checks",
 }
 """Section id -> heading, in report order."""

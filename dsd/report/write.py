@@ -8,6 +8,7 @@ from pathlib import Path
 
 from crn.atomic import atomic_write_text
 from dsd.report.budget import section_budget
+from dsd.report.dna_size import section_dna_size
 from dsd.report.html import page
 from dsd.report.read import read_build
 from dsd.report.numbers import CONFIDENCE_KINDS
@@ -53,6 +54,7 @@ def write_report(build_dir: Path, out: Path | None = None, *, examples_to_plot: 
         section_verification(b),
         section_sequences(b),
         section_order(b, prices),
+        section_dna_size(b, prices),
         section_checks(b),
     ]
     meta = [f"build folder {shown_path or b.path}", f"spec hash {b.build.get('spec_hash')}"]

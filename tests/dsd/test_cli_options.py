@@ -137,4 +137,6 @@ def test_version_and_piped_output_is_not_wrapped(tmp_path):
     proc = dsd("translate", crn, "--out", crn.with_suffix(".pil"))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == 1 and len(lines[0]) > 80 and lines[0].endswith("for concentrations)")
+    assert len(lines) == 2 and len(lines[0]) > 80 and lines[0].endswith("for concentrations)")
+    assert lines[1].startswith("DNA size: ") and lines[1].endswith("(2018): winner-take-all networks classifying "
+                                                                   "100-bit patterns into up to nine classes).")
