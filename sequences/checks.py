@@ -89,8 +89,26 @@ class CheckOptions:
             raise ValueError(f"CheckOptions.spurious_scope must be 'free' or 'all', got {self.spurious_scope!r}")
 
 
-def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = None, seed: int = 0) -> list[Check]:
-    """The whole check table of ``design`` (a :class:`sequences.design.Design`)."""
+def folding_rows(design, backend: ThermoBackend, options: CheckOptions | None = None, seed: int = 0) -> list[Check]:
+    """The ``strand_mfe`` and ``complex_defect`` rows of ``design``: what the refinement of the
+    search repairs (so it can run them alone, and :func:`run_checks` reuse them)."""
+    options = CheckOptions() if options is None else options
+    rules = design.rules
+    every = distinct_strands(design)
+    strands, strands_sampled, complexes, complexes_sampled = checked_subjects(design, options, seed, every)
+    t0 = time.perf_counter()
+    rows = strand_mfe_rows(strands, backend, rules.strand_mfe_min_kcal, strands_sampled, len(every))
+    t1 = time.perf_counter()
+    rows += complex_defect_rows(design, complexes, backend, rules.complex_defect_max, options, complexes_sampled)
+    design.stats.setdefault("timings_s", {}).update(
+        {"strand_mfe_s": t1 - t0, "complex_defect_s": time.perf_counter() - t1})
+    return rows
+
+
+def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = None, seed: int = 0,
+               folding: list[Check] | None = None) -> list[Check]:
+    """The whole check table of ``design`` (a :class:`sequences.design.Design`); ``folding``: the
+    :func:`folding_rows` of these very sequences, when already computed."""
     options = CheckOptions() if options is None else options
     rules = design.rules
     rows = rule_rows(design, options)
@@ -99,11 +117,7 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
     rows += occlusion_rows(design, backend)
     t_o = time.perf_counter()
     every = distinct_strands(design)
-    strands, strands_sampled, complexes, complexes_sampled = checked_subjects(design, options, seed, every)
-    t0 = time.perf_counter()
-    rows += strand_mfe_rows(strands, backend, rules.strand_mfe_min_kcal, strands_sampled, len(every))
-    t1 = time.perf_counter()
-    rows += complex_defect_rows(design, complexes, backend, rules.complex_defect_max, options, complexes_sampled)
+    rows += folding_rows(design, backend, options, seed) if folding is None else folding
     t2 = time.perf_counter()
     k = options.spurious_k or min(max(design.kmer_k, 6), 12)
     domain_nt = {name: d.length for name, d in design.system.domains.items()}
@@ -118,7 +132,7 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
                               np.random.default_rng([int(seed), 3]))
     t3 = time.perf_counter()
     design.stats.setdefault("timings_s", {}).update(
-        {"crosstalk_occlusion_s": t_o - t_x, "strand_mfe_s": t1 - t0, "complex_defect_s": t2 - t1, "spurious_s": t3 - t2})
+        {"crosstalk_occlusion_s": t_o - t_x, "spurious_s": t3 - t2})
     return rows
 
 
