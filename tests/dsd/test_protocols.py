@@ -294,6 +294,7 @@ def test_mnist_builds_from_the_bundled_images(tmp_path):
     assert_all_pass(b, 3)
 
 
+@pytest.mark.slow  # about 60 s on 2 idle cores: translate + verify + report of a 196-16-16-10 network
 def test_mnist_paper_chain_on_a_narrow_network(tmp_path):
     """The shipped paper spec's chain (unreduced CRN fan-out limited to DNA, the reduced CRN checked against the
     network, DNA size recorded) on a 196-16-16-10 stand-in; the full build is benchmarks/mnist_paper.py."""
