@@ -3,30 +3,11 @@ against mass action written out plainly and integrated by scipy's solve_ivp (LSO
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
 
-from crn.model import CRN
 from crn.simulate import SimulationError, simulate
 from crn.simulate_lu import BatchedLU, minimum_degree
 from crn.textformat import parse_crn
-
-
-def plain_reference(crn: CRN, c0: np.ndarray, t_eval: np.ndarray) -> np.ndarray:
-    """(len(t_eval), n_species): d c / dt = N (k * prod c^left), finite-difference-free, dense."""
-    index = {s: i for i, s in enumerate(crn.species)}
-    k = np.array([r.rate for r in crn.reactions])
-    left = np.zeros((len(crn.reactions), len(index)))
-    N = np.zeros((len(index), len(crn.reactions)))
-    for j, r in enumerate(crn.reactions):
-        for s, c in r.reactants:
-            N[index[s], j] -= c
-            left[j, index[s]] = c
-        for s, c in r.products:
-            N[index[s], j] += c
-    sol = solve_ivp(lambda t, c: N @ (k * np.prod(np.maximum(c, 0.0)[None, :] ** left, axis=1)), (0, t_eval[-1]),
-                    c0, method="LSODA", t_eval=t_eval, rtol=1e-12, atol=1e-14)
-    assert sol.success
-    return sol.y.T
+from mass_action_reference import reference as plain_reference
 
 
 CRNS = {
