@@ -72,6 +72,20 @@ class Solution:
     steps: int
 
 
+def run_stats(c0: np.ndarray) -> dict:
+    """The counters an integration over the examples ``c0`` accumulates with :func:`add_run_stats`."""
+    return {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0, "min_value": float(c0.min()) if c0.size else 0.0}
+
+
+def add_run_stats(stats: dict, sol: "Solution") -> None:
+    """Add one batch's :class:`Solution` counters to ``stats`` (the Jacobian is evaluated once per LU)."""
+    stats["nfev"] += sol.nfev
+    stats["njev"] += sol.nlu
+    stats["nlu"] += sol.nlu
+    stats["steps"] += sol.steps
+    stats["min_value"] = min(stats["min_value"], sol.min_value)
+
+
 def rescale_matrix(order: int, factor: float) -> np.ndarray:
     """``T`` with ``D'[1..k] = T @ D[1..k]``: the backward differences of the interpolating
     polynomial of degree ``k`` at spacing ``factor * h`` from those at spacing ``h``.

@@ -239,7 +239,7 @@ def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval:
     ``columns`` (indices into ``crn.species``) at ``t_eval``; ``final`` (n_examples, n_species);
     ``min_value`` and the counters ``nfev``, ``njev``, ``nlu``, ``steps``.
     """
-    from crn.simulate_bdf import integrate
+    from crn.simulate_bdf import add_run_stats, integrate, run_stats
 
     E, n_all = c0.shape
     t_eval = np.asarray(t_eval, float)
@@ -253,7 +253,7 @@ def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval:
     rows = where_ode[columns[ode_cols]]
     traj = np.empty((E, len(t_eval), len(columns)))
     final = np.empty((E, n_all))
-    stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0, "min_value": float(c0.min()) if c0.size else 0.0}
+    stats = run_stats(c0)
     size = int(max(1, min(E, (batch_state or BATCH_STATE) // max(kinetics.n, 1))))
     size = -(-E // -(-E // size)) if E else 1  # equal chunks: 100 examples, at most 88 per chunk -> 2 x 50
     decayed = np.exp(-kinetics.source_rate * t_eval[-1])
@@ -269,9 +269,5 @@ def integrate_feedforward(kinetics: FeedForwardKinetics, c0: np.ndarray, t_eval:
             traj[lo : lo + size][:, :, src_cols] = src.transpose(2, 0, 1)
         final[lo : lo + size, kinetics.ode_species] = system.actual(float(t_eval[-1]), sol.final).T
         final[lo : lo + size, kinetics.sources] = (x0 * decayed[:, None]).T
-        stats["nfev"] += sol.nfev
-        stats["njev"] += sol.nlu
-        stats["nlu"] += sol.nlu
-        stats["steps"] += sol.steps
-        stats["min_value"] = min(stats["min_value"], sol.min_value)
+        add_run_stats(stats, sol)
     return {"traj": traj, "final": final, **stats}

@@ -106,7 +106,7 @@ def integrate_sparse(kinetics: SparseKinetics, c0: np.ndarray, t_eval: np.ndarra
     ``columns`` (indices into ``crn.species``) at ``t_eval``; ``final`` (n_examples, n_species);
     ``min_value`` and the counters ``nfev``, ``njev``, ``nlu``, ``steps``.
     """
-    from crn.simulate_bdf import integrate
+    from crn.simulate_bdf import add_run_stats, integrate, run_stats
 
     E, n_all = c0.shape
     t_eval = np.asarray(t_eval, float)
@@ -115,7 +115,7 @@ def integrate_sparse(kinetics: SparseKinetics, c0: np.ndarray, t_eval: np.ndarra
     rows = inverse[np.asarray(columns, np.int64)]
     traj = np.empty((E, len(t_eval), len(rows)))
     final = np.empty((E, n_all))
-    stats = {"nfev": 0, "njev": 0, "nlu": 0, "steps": 0, "min_value": float(c0.min()) if c0.size else 0.0}
+    stats = run_stats(c0)
     if E == 0:
         return {"traj": traj, "final": final, **stats}
     system = kinetics.system()
@@ -127,11 +127,7 @@ def integrate_sparse(kinetics: SparseKinetics, c0: np.ndarray, t_eval: np.ndarra
                         rows=rows, reuse=True)
         traj[lo : lo + size] = sol.y.transpose(2, 0, 1)
         final[lo : lo + size, kinetics.perm] = sol.final.T
-        stats["nfev"] += sol.nfev
-        stats["njev"] += sol.nlu
-        stats["nlu"] += sol.nlu
-        stats["steps"] += sol.steps
-        stats["min_value"] = min(stats["min_value"], sol.min_value)
+        add_run_stats(stats, sol)
     return {"traj": traj, "final": final, **stats}
 
 
