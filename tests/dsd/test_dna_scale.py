@@ -145,6 +145,13 @@ def test_verify_pil_names_a_bad_line(written):
         verify_pil(path, crn)
 
 
+def test_verify_pil_names_a_signal_with_an_undefined_domain(written):
+    crn, path = written
+    edit(path, "S_Xn = h_Xn t_Xn", "S_Xn = h_Xn t_nowhere")
+    with pytest.raises(ValueError, match=r"s.pil:\d+: complex S_Xn uses undefined domains \['t_nowhere'\]"):
+        verify_pil(path, crn)
+
+
 def test_shape_key_groups_reactions_that_differ_only_in_names():
     from dsd.translate import shape_key
 
