@@ -12,7 +12,7 @@ from dsd.wetlab.order import OrderOptions
 from dsd.wetlab.pricing import Oligo, price_table_with_defaults
 
 __all__ = ["BUILT_NETWORKS", "BUILT_SCALE_STRANDS", "dna_size", "feasibility_sentence", "oligo_groups", "priced",
-           "system_oligos"]
+           "strand_kinds", "system_oligos"]
 
 BUILT_NETWORKS = (
     "Qian, Winfree & Bruck, Nature 475, 368 (2011): a Hopfield associative memory of four fully connected neurons",
@@ -32,19 +32,52 @@ WITHIN_REACH_STRANDS = BUILT_SCALE_STRANDS
 
 def system_oligos(system, options: OrderOptions | None = None) -> list[Oligo]:
     """One :class:`~dsd.wetlab.pricing.Oligo` per distinct strand of a domain-level ``system`` (a
-    :class:`dsd.domains.DomainSystem`), with the scale and purification ``options`` (default order rules) give
-    it by its length and the roles of the complexes it is in. No sequences are needed: lengths come from the
-    domains."""
+    :class:`dsd.domains.DomainSystem`), in first-seen order, with the scale and purification ``options`` (default
+    order rules) give it by its length and the roles of the complexes it is in. No sequences are needed: lengths
+    come from the domains. (:func:`dna_size` counts the same strands without an object each.)"""
     options = options or OrderOptions()
-    roles: dict[tuple[str, ...], set[str]] = {}
+    return [Oligo(n, options.scale(n), options.purification(n, roles))
+            for n, roles, count in strand_kinds(system) for _ in range(count)]
+
+
+def strand_kinds(system) -> list[tuple[int, tuple[str, ...], int]]:
+    """The distinct strands of ``system`` as ``(length in nt, roles of the complexes it is in (sorted), how many
+    distinct strands have both)``, in the order the first strand of each kind appears. All the order rules need:
+    a system of a million strands is read once, a string per distinct strand, without parsing and keeping every
+    complex's strands (kernels not parsed yet are parsed here and let go).
+
+    >>> from crn.textformat import parse_crn
+    >>> from dsd.schemes import make_scheme
+    >>> from dsd.translate import translate
+    >>> system = translate(parse_crn("input X = Xp - Xn\\nXp -> Xn"), make_scheme())
+    >>> strand_kinds(system)  # S_Xp, S_Xn; G_r0's two strands; T_r0's two
+    [(42, ('signal',), 2), (42, ('gate',), 1), (27, ('gate',), 1), (42, ('fuel',), 1), (27, ('fuel',), 1)]
+    >>> sum(n for _, _, n in strand_kinds(system)) == system.counts()["strands"]
+    True
+    """
+    from dsd.domains import ROLES, parse_kernel
+
+    length = {name: d.length for name, d in system.domains.items()}
+    bit = {role: 1 << k for k, role in enumerate(ROLES)}
+    shift = len(ROLES)
+    seen: dict[str, int] = {}  # strand text -> nt << shift | its roles' bits
     for cx in system.complexes:
-        for strand in cx.strands:
-            roles.setdefault(strand, set()).add(cx.role)
-    oligos = []
-    for strand, rs in roles.items():
-        n = system.strand_length(strand)
-        oligos.append(Oligo(n, options.scale(n), options.purification(n, sorted(rs))))
-    return oligos
+        b = bit[cx.role]
+        parsed = cx.__dict__.get("strands")  # Complex.strands, if it was parsed (a cached property)
+        for strand in parsed if parsed is not None else parse_kernel(cx.kernel):
+            key = " ".join(strand)
+            old = seen.get(key)
+            if old is None:
+                seen[key] = sum(length[d[:-1] if d[-1] == "*" else d] for d in strand) << shift | b
+            elif not old & b:
+                seen[key] = old | b
+    kinds: dict[int, int] = {}
+    for packed in seen.values():
+        kinds[packed] = kinds.get(packed, 0) + 1
+    del seen
+    mask = (1 << shift) - 1
+    return [(packed >> shift, tuple(sorted(r for r in ROLES if packed & mask & bit[r])), count)
+            for packed, count in kinds.items()]
 
 
 def feasibility_sentence(strands: int, nucleotides: int, cost: float | None = None, currency: str = "USD") -> str:
@@ -74,12 +107,17 @@ def feasibility_sentence(strands: int, nucleotides: int, cost: float | None = No
 def oligo_groups(oligos) -> list[dict]:
     """Oligos grouped by (scale, purification): ``strands`` and ``nt`` of each group, enough to price them again
     under any price table (:func:`priced`)."""
+    return _groups((o.scale, o.purification, o.length_nt, 1) for o in oligos)
+
+
+def _groups(items) -> list[dict]:
+    """:func:`oligo_groups` of ``(scale, purification, nt each, how many)`` items, in first-seen order."""
     groups: dict[tuple[str, str], dict] = {}
-    for o in oligos:
-        g = groups.setdefault((o.scale, o.purification), {"scale": o.scale, "purification": o.purification,
-                                                          "strands": 0, "nt": 0})
-        g["strands"] += 1
-        g["nt"] += o.length_nt
+    for scale, purification, nt, count in items:
+        g = groups.setdefault((scale, purification), {"scale": scale, "purification": purification,
+                                                      "strands": 0, "nt": 0})
+        g["strands"] += count
+        g["nt"] += nt * count
     return list(groups.values())
 
 
@@ -104,20 +142,21 @@ def dna_size(system, price_table: dict | None = None) -> dict:
     ``over_limit`` strands, the prices' ``price_source`` and the :func:`feasibility_sentence`."""
     table = price_table_with_defaults(price_table)
     limit_nt = OrderOptions().scales[-1][0]
-    oligos = system_oligos(system)
-    groups = oligo_groups(oligos)
+    options = OrderOptions()
+    kinds = strand_kinds(system)  # (nt, roles, distinct strands): the same groups as system_oligos' oligos
+    groups = _groups((options.scale(nt), options.purification(nt, roles), nt, n) for nt, roles, n in kinds)
     cost, currency, unpriced = priced(groups, table)
-    strands, nucleotides = len(oligos), sum(o.length_nt for o in oligos)
+    strands, nucleotides = sum(n for _, _, n in kinds), sum(nt * n for nt, _, n in kinds)
     return {
         "complexes": len(system.complexes),
         "strands": strands,
         "nucleotides": nucleotides,
-        "longest_nt": max((o.length_nt for o in oligos), default=0),
+        "longest_nt": max((nt for nt, _, _ in kinds), default=0),
         "groups": groups,
         "cost": cost,
         "currency": currency,
         "unpriced": unpriced,
-        "over_limit": sum(o.length_nt > limit_nt for o in oligos),
+        "over_limit": sum(n for nt, _, n in kinds if nt > limit_nt),
         "price_source": table["source"],
         "sentence": feasibility_sentence(strands, nucleotides, cost, currency),
     }
