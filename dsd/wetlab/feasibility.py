@@ -8,6 +8,7 @@ Lengths are in nucleotides (nt), costs in the price table's currency.
 
 from __future__ import annotations
 
+from dsd.strand_kinds import strand_kinds
 from dsd.wetlab.order import OrderOptions
 from dsd.wetlab.pricing import Oligo, price_table_with_defaults
 
@@ -38,46 +39,6 @@ def system_oligos(system, options: OrderOptions | None = None) -> list[Oligo]:
     options = options or OrderOptions()
     return [Oligo(n, options.scale(n), options.purification(n, roles))
             for n, roles, count in strand_kinds(system) for _ in range(count)]
-
-
-def strand_kinds(system) -> list[tuple[int, tuple[str, ...], int]]:
-    """The distinct strands of ``system`` as ``(length in nt, roles of the complexes it is in (sorted), how many
-    distinct strands have both)``, in the order the first strand of each kind appears. All the order rules need:
-    a system of a million strands is read once, a string per distinct strand, without parsing and keeping every
-    complex's strands (kernels not parsed yet are parsed here and let go).
-
-    >>> from crn.textformat import parse_crn
-    >>> from dsd.schemes import make_scheme
-    >>> from dsd.translate import translate
-    >>> system = translate(parse_crn("input X = Xp - Xn\\nXp -> Xn"), make_scheme())
-    >>> strand_kinds(system)  # S_Xp, S_Xn; G_r0's two strands; T_r0's two
-    [(42, ('signal',), 2), (42, ('gate',), 1), (27, ('gate',), 1), (42, ('fuel',), 1), (27, ('fuel',), 1)]
-    >>> sum(n for _, _, n in strand_kinds(system)) == system.counts()["strands"]
-    True
-    """
-    from dsd.domains import ROLES, parse_kernel
-
-    length = {name: d.length for name, d in system.domains.items()}
-    bit = {role: 1 << k for k, role in enumerate(ROLES)}
-    shift = len(ROLES)
-    seen: dict[str, int] = {}  # strand text -> nt << shift | its roles' bits
-    for cx in system.complexes:
-        b = bit[cx.role]
-        parsed = cx.__dict__.get("strands")  # Complex.strands, if it was parsed (a cached property)
-        for strand in parsed if parsed is not None else parse_kernel(cx.kernel):
-            key = " ".join(strand)
-            old = seen.get(key)
-            if old is None:
-                seen[key] = sum(length[d[:-1] if d[-1] == "*" else d] for d in strand) << shift | b
-            elif not old & b:
-                seen[key] = old | b
-    kinds: dict[int, int] = {}
-    for packed in seen.values():
-        kinds[packed] = kinds.get(packed, 0) + 1
-    del seen
-    mask = (1 << shift) - 1
-    return [(packed >> shift, tuple(sorted(r for r in ROLES if packed & mask & bit[r])), count)
-            for packed, count in kinds.items()]
 
 
 def feasibility_sentence(strands: int, nucleotides: int, cost: float | None = None, currency: str = "USD") -> str:

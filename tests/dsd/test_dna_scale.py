@@ -10,6 +10,7 @@ from dsd.domains import DomainSystem
 from dsd.kinetics import order_reactants
 from dsd.pil import format_pil, read_pil, scheme_header, write_pil
 from dsd.schemes import make_scheme
+from dsd.strand_kinds import strand_kinds
 from dsd.translate import GateTemplates, translate
 from dsd.verify import CoverageError, check_coverage, verify_pil, verify_system
 
@@ -43,12 +44,18 @@ def test_templates_give_the_schemes_own_translation_and_counts(name):
     assert format_pil(fast) == format_pil(slow)  # same domains (in order), complexes, kernels, roles
     assert fast.reaction_of == slow.reaction_of and fast.species_of == slow.species_of
     assert fast.counts() == slow.counts() == DomainSystem(fast.domains, list(fast.complexes)).counts()
+    # the strand kinds the translation counted are those read from its complexes (A, B: strands shared by roles)
+    assert fast.remembered_strand_kinds() == strand_kinds(slow) == strand_kinds(
+        DomainSystem(fast.domains, list(fast.complexes)))
+    assert sum(n for _, _, n in strand_kinds(fast)) == fast.counts()["strands"]
 
 
 def test_remembered_counts_are_forgotten_when_the_system_changes():
     system = translate(parse_crn(CRN), make_scheme())
     whole = system.counts()
+    assert system.with_concentrations({}).remembered_strand_kinds() == system.remembered_strand_kinds() is not None
     system.complexes.pop()
+    assert system.remembered_strand_kinds() is None
     assert system.counts()["complexes"] == whole["complexes"] - 1
     assert system.counts() == DomainSystem(system.domains, list(system.complexes)).counts()
 
