@@ -106,7 +106,7 @@ def test_verify_pil_passes_the_intact_file_as_verify_system_does(written):
     crn, path = written
     loaded = read_pil(path)
     _, streamed = verify_pil(path, crn)
-    loaded_results = verify_system(loaded.system, crn, loaded.scheme, workers=1)
+    loaded_results = verify_system(loaded.system, crn, loaded.scheme)
     assert [(r.shape, r.reactions, r.passed) for r in streamed] == [
         (r.shape, r.reactions, r.passed) for r in loaded_results]
     assert all(r.passed for r in streamed) and sum(len(r.reactions) for r in streamed) == len(crn.reactions)
