@@ -305,7 +305,10 @@ def read_crn(path: str | Path) -> CRN:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"CRN file not found: {path}")
-    return parse_crn(path.read_text(encoding="utf-8"), source=str(path))
+    from crn.bulk import paused_gc
+
+    with paused_gc():  # 100,000 reactions and their sides, all kept: no collection passes over them
+        return parse_crn(path.read_text(encoding="utf-8"), source=str(path))
 
 
 def write_crn(crn: CRN, path: str | Path, header: str | None = None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from crn.bulk import paused_gc
 from crn.model import CRN, Reaction
 from crn.reduce import limit_fanout
 from dsd.domains import Complex, Domain, DomainSystem
@@ -149,7 +150,11 @@ def _fill(template: tuple, index: int, species: tuple[str, ...]):
 def translate(crn: CRN, scheme) -> DomainSystem:
     """The domain-level system of ``crn`` under ``scheme`` (e.g. ``get_scheme("soloveichik2010")``);
     a gate's inputs in the order :func:`dsd.kinetics.order_reactants` gives."""
-    crn = order_reactants(crn)
+    with paused_gc():  # a million domains and strands, all kept: no collection passes over them
+        return _translate(order_reactants(crn), scheme)
+
+
+def _translate(crn: CRN, scheme) -> DomainSystem:
     system = DomainSystem()
     for species in starting_species(crn):
         scheme.signal(system, species)
@@ -197,7 +202,9 @@ def translate_sized(crn: CRN, scheme, input_low, input_high, *, unit_nM: float =
     ``horizon``: formal time units a CRN that is not feed-forward is simulated for to size it)."""
     sizing = size_reactions(crn, input_low, input_high, safety=safety, unit_nM=unit_nM, examples=examples,
                             helper_excess=helper_excess, horizon=horizon)
-    return sized_system(translate(crn, scheme), crn, sizing), sizing
+    system = translate(crn, scheme)
+    with paused_gc():  # a copy of every complex, all kept
+        return sized_system(system, crn, sizing), sizing
 
 
 def form_counts(forms: dict[str, CRN], scheme, fanout_limit: int = DEFAULT_FANOUT_FORM) -> dict[str, dict]:

@@ -322,6 +322,15 @@ def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW
     :func:`check_coverage`; a reaction whose complexes or domains differ is a failed result naming
     it; one bisimulation check per shape runs on the gates of its first matching reaction, which
     are then exactly the template's."""
+    from crn.bulk import paused_gc
+
+    with paused_gc():  # the stream keeps a million domain names: no collection passes over them
+        sch, results, jobs, covers = _stream_pil(path, crn, scheme)
+    return sch, results + _run_modules(jobs, covers, sch, k_slow, compute)
+
+
+def _stream_pil(path, crn: CRN, scheme: str | None):
+    """:func:`verify_pil` up to the module checks: (scheme, failed results, module jobs, their reactions)."""
     from dsd.kinetics import order_reactants
     from dsd.domains import KINDS, ROLES
     from dsd.pil import PILSyntaxError, _truncation, open_pil, pil_records, reaction_of_name
@@ -433,4 +442,4 @@ def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW
         (_, doms, made, _), = templates.expand_one(crn.reactions[i], i)
         gates = [Complex(c_name, c_kernel, c_role) for c_name, c_kernel, c_role in made]
         jobs.append((crn.reactions[i], gates, {d: Domain(d, nt, kind) for d, nt, kind in doms}))
-    return sch, results + _run_modules(jobs, covers, sch, k_slow, compute)
+    return sch, results, jobs, covers
