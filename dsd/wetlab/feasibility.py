@@ -33,12 +33,14 @@ WITHIN_REACH_STRANDS = BUILT_SCALE_STRANDS
 
 def system_oligos(system, options: OrderOptions | None = None) -> list[Oligo]:
     """One :class:`~dsd.wetlab.pricing.Oligo` per distinct strand of a domain-level ``system`` (a
-    :class:`dsd.domains.DomainSystem`), in first-seen order, with the scale and purification ``options`` (default
-    order rules) give it by its length and the roles of the complexes it is in. No sequences are needed: lengths
-    come from the domains. (:func:`dna_size` counts the same strands without an object each.)"""
+    :class:`dsd.domains.DomainSystem`), grouped by kind (:func:`dsd.strand_kinds.strand_kinds`), with the scale
+    and purification ``options`` (default order rules) give it by its length and the roles of the complexes it is
+    in. No sequences are needed: lengths come from the domains. (:func:`dna_size` counts them without a list.)"""
     options = options or OrderOptions()
-    return [Oligo(n, options.scale(n), options.purification(n, roles))
-            for n, roles, count in strand_kinds(system) for _ in range(count)]
+    oligos: list[Oligo] = []
+    for n, roles, count in strand_kinds(system):  # one (frozen) Oligo per kind, shared by its strands
+        oligos += [Oligo(n, options.scale(n), options.purification(n, roles))] * count
+    return oligos
 
 
 def feasibility_sentence(strands: int, nucleotides: int, cost: float | None = None, currency: str = "USD") -> str:
