@@ -8,7 +8,7 @@ Times, each from the formal CRN:
   * gate-level simulation of reduced IRIS on all 150 examples (no leak, and leak 1e-9 /nM/s);
   * counts (complexes, strands, domains, nucleotides) of every CRN form;
   * with --full: the paper's 196-512-512-10 shape with random +-1 weights, unreduced, fan-out
-    limited: translate (sized for inputs in [0, 1]), write system.pil, verify it (streamed:
+    limited: translate (sized for inputs in [0, 1]), its DNA size, write system.pil, verify it (streamed:
     dsd.verify.verify_pil), each timed separately, with this process's peak memory after each.
     The CLI equivalent (for /usr/bin/time -v) is printed.
 Writes benchmarks/results/dna.json. Reference models are read from ../shared/reference/dmp.
@@ -55,6 +55,7 @@ def full_network_dna(fanout: int) -> dict:
     from dsd.pil import scheme_header, write_pil
     from dsd.translate import system_summary
     from dsd.verify import verify_pil
+    from dsd.wetlab.feasibility import dna_size
     from nn.network import Network
 
     rng = np.random.default_rng(0)
@@ -70,6 +71,9 @@ def full_network_dna(fanout: int) -> dict:
         row.update(system_summary(system, sizing))
         row.update(translate_seconds=round(time.perf_counter() - t0, 2), translate_cpu_seconds=round(
             time.process_time() - c0, 2), translate_peak_gb=_peak_gb())
+        t0 = time.perf_counter()
+        size = dna_size(system)  # what dsd translate prints after translating (strands, nt, cost, sentence)
+        row.update(dna_size_seconds=round(time.perf_counter() - t0, 2), order_cost=round(size["cost"]))
         t0, c0 = time.perf_counter(), time.process_time()
         write_pil(pil, system, scheme_header(scheme, sizing), format_crn(crn))
         row.update(write_seconds=round(time.perf_counter() - t0, 2), write_cpu_seconds=round(

@@ -148,14 +148,21 @@ class DomainSystem:
                 raise ValueError(f"complex {c.name}: negative concentration {conc} nM")
             complexes.append(Complex.unchecked(c.name, c.kernel, c.role, conc))  # same kernel: parsed before
         copy = DomainSystem(dict(self.domains), complexes, dict(self.species_of), dict(self.reaction_of))
-        if self._remembered() is not None:
-            copy.remember_counts(self._remembered())  # same kernels: same strands
+        if self._remembered() is not None:  # same kernels and roles: same strands
+            copy.remember_counts(self._remembered(), self.remembered_strand_kinds())
         return copy
 
-    def remember_counts(self, counts: dict[str, int]) -> None:
-        """Keep :meth:`counts` as its maker computed it (e.g. translate, from its templates); it is
-        forgotten as soon as the complexes or domains change size or are replaced."""
+    def remember_counts(self, counts: dict[str, int], strand_kinds: list | None = None) -> None:
+        """Keep :meth:`counts` (and ``strand_kinds``, see :func:`dsd.translate.strand_kinds`) as its
+        maker computed them (e.g. translate, from its templates); they are forgotten as soon as the
+        complexes or domains change size or are replaced."""
         self._counts = (self._shape(), dict(counts))
+        self._strand_kinds = None if strand_kinds is None else list(strand_kinds)
+
+    def remembered_strand_kinds(self) -> list | None:
+        """The ``strand_kinds`` given to :meth:`remember_counts`, while the counts are remembered."""
+        kinds = getattr(self, "_strand_kinds", None) if self._remembered() is not None else None
+        return None if kinds is None else list(kinds)
 
     def _shape(self) -> tuple:
         return self.complexes, len(self.complexes), self.domains, len(self.domains)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from crn.bulk import paused_gc
 from crn.model import CRN, Reaction
 from crn.reduce import limit_fanout
 from dsd.domains import Complex, Domain, DomainSystem
+from dsd.strand_kinds import BIT, kinds_of, see
 from dsd.kinetics import order_reactants
 from dsd.rates import DEFAULT_HELPER_EXCESS
 from dsd.sizing import Sizing, complex_totals, size_reactions, sized_system
@@ -148,15 +150,22 @@ def _fill(template: tuple, index: int, species: tuple[str, ...]):
 def translate(crn: CRN, scheme) -> DomainSystem:
     """The domain-level system of ``crn`` under ``scheme`` (e.g. ``get_scheme("soloveichik2010")``);
     a gate's inputs in the order :func:`dsd.kinetics.order_reactants` gives."""
-    crn = order_reactants(crn)
+    with paused_gc():  # a million domains and strands, all kept: no collection passes over them
+        return _translate(order_reactants(crn), scheme)
+
+
+def _translate(crn: CRN, scheme) -> DomainSystem:
     system = DomainSystem()
     for species in starting_species(crn):
         scheme.signal(system, species)
     domains, complexes, reaction_of = system.domains, system.complexes, system.reaction_of
-    # what DomainSystem.counts() gives, from the templates' strands (no kernel parsed again)
-    seen = {" ".join(s) for c in complexes for s in c.strands}
+    # what DomainSystem.counts() and dsd.strand_kinds give, from the templates' strands (no kernel
+    # parsed again): each distinct strand's text -> its length and roles (dsd.strand_kinds.see)
+    seen: dict[str, int] = {}
+    for c in complexes:
+        for s in c.strands:
+            see(seen, " ".join(s), system.strand_length(s), BIT[c.role])
     used = {d.rstrip("*") for s in seen for d in s.split()}
-    nucleotides = sum(system.strand_length(s.split()) for s in seen)
     for i, new_domains, made, strands in GateTemplates(scheme).expand(crn.reactions):
         for name, nt, kind in new_domains:  # length and kind as the scheme gave them
             old = domains.get(name)
@@ -164,16 +173,20 @@ def translate(crn: CRN, scheme) -> DomainSystem:
                 domains[name] = Domain.unchecked(name, nt, kind)
             elif old is None or old.length != nt or old.kind != kind:
                 system.add_domain(name, nt, kind)  # a bad name or a clash: its ValueError
+        k = 0  # strands are the complexes', in order: one more than a kernel's '+' each
         for name, kernel, role in made:
             complexes.append(Complex.unchecked(name, kernel, role))  # a renamed, checked kernel
             reaction_of[name] = i
-        for text, nt in strands:
-            if text not in seen:
-                seen.add(text)
-                nucleotides += nt
-                used.update(text.replace("*", "").split())
+            bit, n = BIT[role], kernel.count("+") + 1
+            for text, nt in strands[k:k + n]:
+                if see(seen, text, nt, bit):
+                    for d in text.replace("*", "").split():
+                        if d not in used:  # keep the domain's own name, not a copy per strand
+                            used.add(domains[d].name if d in domains else d)
+            k += n
+    kinds = kinds_of(seen)
     system.remember_counts({"complexes": len(complexes), "strands": len(seen), "domains": len(used),
-                            "nucleotides": nucleotides})
+                            "nucleotides": sum(nt * n for nt, _, n in kinds)}, kinds)
     return system
 
 
@@ -189,7 +202,9 @@ def translate_sized(crn: CRN, scheme, input_low, input_high, *, unit_nM: float =
     ``horizon``: formal time units a CRN that is not feed-forward is simulated for to size it)."""
     sizing = size_reactions(crn, input_low, input_high, safety=safety, unit_nM=unit_nM, examples=examples,
                             helper_excess=helper_excess, horizon=horizon)
-    return sized_system(translate(crn, scheme), crn, sizing), sizing
+    system = translate(crn, scheme)
+    with paused_gc():  # a copy of every complex, all kept
+        return sized_system(system, crn, sizing), sizing
 
 
 def form_counts(forms: dict[str, CRN], scheme, fanout_limit: int = DEFAULT_FANOUT_FORM) -> dict[str, dict]:

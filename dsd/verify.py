@@ -15,14 +15,20 @@ Before any of that, :func:`check_coverage` makes sure a system has every reactio
 every starting species' signal at all (a file cut short must not pass as a smaller circuit).
 :func:`verify_pil` does all of it on a PIL file read once as a stream, comparing each reaction's
 complexes with its shape's template as it reads them (for networks of a million strands).
+
+The module checks are independent tasks run by :func:`crn.tasks.run_tasks`: in this process by default
+(``compute=None``), or on a local Dask cluster or a Dask scheduler (``compute=Compute(workers=N)`` /
+``Compute(scheduler=...)``; ``dsd verify --workers/--scheduler``). A result does not depend on where it ran.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
 from crn.model import CRN, Reaction
+from crn.tasks import Compute, run_tasks
 from dsd.domains import Complex, Domain, DomainSystem, parse_kernel
 from dsd.pil import format_pil
 from dsd.translate import GateTemplates, shape_of, starting_species, translate  # noqa: F401 (shape_of: API)
@@ -138,64 +144,46 @@ def verify_reaction(reaction: Reaction, scheme, k_slow: float = K_SLOW, gates: l
     return ModuleResult(_text(shape_of(reaction)), (), bool(passed), time.perf_counter() - start, detail)
 
 
-def verify_crn(crn: CRN, scheme, k_slow: float = K_SLOW, progress=None, workers: int | None = None
-               ) -> list[ModuleResult]:
+def verify_crn(crn: CRN, scheme, k_slow: float = K_SLOW, compute: Compute | None = None) -> list[ModuleResult]:
     """One module check per distinct reaction shape of ``crn``; each result lists the reactions
-    (indices) it covers. ``workers`` processes share the shapes (default: one per core)."""
+    (indices) it covers. ``compute`` says where the checks run (:func:`crn.tasks.run_tasks`; default
+    in this process, one after the other)."""
     by_shape: dict[Reaction, list[int]] = {}
     for i, r in enumerate(crn.reactions):
         by_shape.setdefault(shape_of(r), []).append(i)
     jobs = [(crn.reactions[indices[0]], None, None) for indices in by_shape.values()]
-    return _run_modules(jobs, list(by_shape.values()), scheme, k_slow, progress, workers)
+    return _run_modules(jobs, list(by_shape.values()), scheme, k_slow, compute)
+
+
+_PEPPERCORN = threading.Lock()
+"""Peppercorn keeps global registries (:func:`enumerate_system` clears them around each module): a
+Dask worker running several tasks in threads checks one module at a time."""
 
 
 def _one_module(job, scheme, k_slow: float) -> ModuleResult:
     reaction, gates, domains = job
-    return verify_reaction(reaction, scheme, k_slow, gates=gates, domains=domains)
+    with _PEPPERCORN:
+        return verify_reaction(reaction, scheme, k_slow, gates=gates, domains=domains)
 
 
-def _run_modules(jobs, covers, scheme, k_slow, progress, workers) -> list[ModuleResult]:
-    """Run the module checks, in ``workers`` processes when there are enough of them (each
-    process has its own Peppercorn registry); results in job order."""
+def _run_modules(jobs, covers, scheme, k_slow, compute: Compute | None) -> list[ModuleResult]:
+    """Run the module checks where ``compute`` says (:func:`crn.tasks.run_tasks`: in this process by
+    default, or on Dask workers, each process with its own Peppercorn registry); results in job order."""
     import gc
-    import os
 
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 2 or 1))
     # Peppercorn collects garbage after each module: with a large system loaded, a full collection
     # walks every one of its objects each time. Those live on, so take them out of the collector's view
     gc.collect()
     gc.freeze()
     try:
-        results = _run_jobs(jobs, scheme, k_slow, progress, workers)
+        results = run_tasks(_one_module, jobs, args=(scheme, k_slow), compute=compute, label="verifying shapes")
     finally:
         gc.unfreeze()
     return [ModuleResult(r.shape, tuple(c), r.passed, r.seconds, r.detail) for r, c in zip(results, covers)]
 
 
-def _run_jobs(jobs, scheme, k_slow, progress, workers) -> list[ModuleResult]:
-    if workers == 1:
-        results = []
-        for job in jobs:
-            results.append(_one_module(job, scheme, k_slow))
-            if progress is not None:
-                progress(results[-1])
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_one_module, job, scheme, k_slow) for job in jobs]
-            results = []
-            for f in futures:
-                results.append(f.result())
-                if progress is not None:
-                    progress(results[-1])
-    return results
-
-
-def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW, progress=None,
-                  workers: int | None = None) -> list[ModuleResult]:
+def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW,
+                  compute: Compute | None = None) -> list[ModuleResult]:
     """Verify a system read from a file against the formal ``crn`` it claims to implement.
 
     Every formal reaction must have exactly the complexes the scheme makes for it (same kernels
@@ -233,7 +221,7 @@ def verify_system(system: DomainSystem, crn: CRN, scheme, k_slow: float = K_SLOW
         gates = of_reaction[indices[0]]
         used = {d.rstrip("*") for cx in gates for strand in cx.strands for d in strand}
         jobs.append((crn.reactions[indices[0]], gates, {d: system.domains[d] for d in used if d in system.domains}))
-    return results + _run_modules(jobs, covers, scheme, k_slow, progress, workers)
+    return results + _run_modules(jobs, covers, scheme, k_slow, compute)
 
 
 def verification_report(results) -> dict:
@@ -322,8 +310,8 @@ def _refuse(source: str, problems: list[str], truncation: str | None) -> None:
         raise CoverageError(f"{source} does not implement its CRN: " + "; ".join(problems))
 
 
-def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW, progress=None,
-               workers: int | None = None) -> tuple[object, list[ModuleResult]]:
+def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW,
+               compute: Compute | None = None) -> tuple[object, list[ModuleResult]]:
     """(scheme, results): :func:`check_coverage` and :func:`verify_system` on a PIL file read once
     as a stream, without loading it as a DomainSystem (a network of a million strands stays small).
 
@@ -334,6 +322,15 @@ def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW
     :func:`check_coverage`; a reaction whose complexes or domains differ is a failed result naming
     it; one bisimulation check per shape runs on the gates of its first matching reaction, which
     are then exactly the template's."""
+    from crn.bulk import paused_gc
+
+    with paused_gc():  # the stream keeps a million domain names: no collection passes over them
+        sch, results, jobs, covers = _stream_pil(path, crn, scheme)
+    return sch, results + _run_modules(jobs, covers, sch, k_slow, compute)
+
+
+def _stream_pil(path, crn: CRN, scheme: str | None):
+    """:func:`verify_pil` up to the module checks: (scheme, failed results, module jobs, their reactions)."""
     from dsd.kinetics import order_reactants
     from dsd.domains import KINDS, ROLES
     from dsd.pil import PILSyntaxError, _truncation, open_pil, pil_records, reaction_of_name
@@ -379,7 +376,8 @@ def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW
         if i is None:  # signals and the like (few): read as read_pil reads them
             try:
                 strands = parse_kernel(kernel)
-                unknown = {d.rstrip("*") for x in strands for d in x} - file_domains.keys()
+                # (not ``set - file_domains.keys()``: that walks every domain read so far, each time)
+                unknown = {b for x in strands for d in x if (b := d.rstrip("*")) not in file_domains}
                 if unknown:
                     raise ValueError(f"complex {name} uses undefined domains {sorted(unknown)}")
                 species = sch.species_of_strands([list(x) for x in strands])
@@ -444,4 +442,4 @@ def verify_pil(path, crn: CRN, scheme: str | None = None, k_slow: float = K_SLOW
         (_, doms, made, _), = templates.expand_one(crn.reactions[i], i)
         gates = [Complex(c_name, c_kernel, c_role) for c_name, c_kernel, c_role in made]
         jobs.append((crn.reactions[i], gates, {d: Domain(d, nt, kind) for d, nt, kind in doms}))
-    return sch, results + _run_modules(jobs, covers, sch, k_slow, progress, workers)
+    return sch, results, jobs, covers

@@ -185,15 +185,15 @@ def _need_dask() -> None:
         raise typer.BadParameter(f"running on Dask needs the [distributed] extra: {INSTALL_HINT}")
 
 
-def workers_option():
+def workers_option(tasks: str = "the simulations' tasks"):
     return typer.Option(None, "--workers", metavar="N", callback=_workers,
-                        help="run the simulations' tasks on a local Dask cluster of N processes (the [distributed] "
+                        help=f"run {tasks} on a local Dask cluster of N processes (the [distributed] "
                              "extra); results are the same as in process")
 
 
-def scheduler_option():
+def scheduler_option(tasks: str = "the simulations' tasks"):
     return typer.Option(None, "--scheduler", metavar="ADDRESS", callback=_scheduler,
-                        help="run the simulations' tasks on the Dask scheduler at ADDRESS, e.g. tcp://host:8786 "
+                        help=f"run {tasks} on the Dask scheduler at ADDRESS, e.g. tcp://host:8786 "
                              "(its workers need this package installed)")
 
 

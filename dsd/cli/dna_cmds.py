@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from dsd.cli._common import (app, compute_of, console, err_console, input_dir, input_file, input_range, json_option,
-                             number, output_dir, output_file, print_warnings, progress_bar, scheduler_option,
+                             number, output_dir, output_file, print_warnings, scheduler_option,
                              task_progress, user_errors, workers_option, write_json)
 from dsd.rates import DEFAULT_INITIAL_LEAK
 
@@ -104,6 +104,8 @@ def verify(
     crn_file: Path = typer.Option(..., "--crn", metavar="CRN", callback=input_file,
                                   help="the formal CRN the system must implement"),
     scheme: Optional[str] = typer.Option(None, metavar="NAME", help="scheme (default: the one named in the PIL file)"),
+    workers: Optional[int] = workers_option("the per-shape checks"),
+    scheduler: Optional[str] = scheduler_option("the per-shape checks"),
     json_out: Optional[Path] = json_option(),
 ):
     """Check the system against the formal CRN: Peppercorn enumeration + CRN bisimulation per shape.
@@ -117,18 +119,14 @@ def verify(
     from dsd.sizing import SIZING_HORIZON
     from dsd.verify import verification_report, verify_pil
 
+    compute_of(workers, scheduler)  # both given: an option error before anything is read
     crn = read_crn(crn_file)
     warnings = check_crn(crn, str(crn_file))  # errors raise; warnings print at the end
     crn = reservoir_form(crn, SIZING_HORIZON)  # as dsd translate wrote it (the amount does not change a gate)
-    with progress_bar() as progress:
-        task = progress.add_task("verifying shapes", total=None, info="")
-
-        def tick(res):
-            progress.update(task, advance=1, info=f"{res.shape[:40]} {'ok' if res.passed else 'FAILED'}")
-
+    with task_progress("verifying shapes") as on_tasks:
         # one streaming pass: coverage (a truncated or gate-missing file is refused), every
         # reaction's complexes against the scheme's, then one bisimulation check per shape
-        _, results = verify_pil(pil, crn, scheme, progress=tick)
+        _, results = verify_pil(pil, crn, scheme, compute=compute_of(workers, scheduler, on_tasks))
     report = verification_report(results)
     failed = [r for r in results if not r.passed]
     for r in failed[:5]:

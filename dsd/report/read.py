@@ -81,7 +81,7 @@ class BuildFolder:
     checks_rows: list[dict] | None = None
     strands_rows: list[dict] | None = None
     order_rows: list[dict] | None = None
-    pil_text: str | None = None
+    pil_path: Path | None = None  # system.pil, read when a section needs it (it can be 100+ MB)
     trajectories: Trajectories | None = None
     gate_trajectories: Trajectories | None = None
     problems: dict[str, str] | None = None  # file name -> why it could not be read
@@ -136,7 +136,7 @@ def read_build(path: Path) -> BuildFolder:
     b.checks_rows = _csv(path / "checks.csv")
     b.strands_rows = _csv(path / "strands.csv")
     b.order_rows = _csv(path / "order.csv")
-    b.pil_text = _text(path / "system.pil")
+    b.pil_path = path / "system.pil" if (path / "system.pil").is_file() else None
     b.trajectories = _trajectories(path / TRAJECTORIES_FILE, b.problems)
     b.gate_trajectories = _trajectories(path / GATE_TRAJECTORIES_FILE, b.problems)
     if (path / "model.npz").is_file() or (path / "model.json").is_file():
@@ -200,5 +200,3 @@ def _csv(path: Path) -> list[dict] | None:
         return list(csv.DictReader(fh))
 
 
-def _text(path: Path) -> str | None:
-    return path.read_text() if path.is_file() else None

@@ -308,19 +308,16 @@ def _oligos(b: BuildFolder) -> tuple[list[Oligo] | None, str]:
         rows = order_rows(strand_entries(b.strands_rows))
         return ([Oligo(r.length_nt, r.scale, r.purification) for r in rows],
                 "strands.csv with the default rules of dsd.wetlab.order (no order.csv)")
-    if b.pil_text is not None:
-        from dsd.pil import load_pil
+    if b.pil_path is not None:
+        from dsd.pil import read_pil
+        from dsd.strand_kinds import strand_kinds
 
-        system = load_pil(b.pil_text, str(b.path / "system.pil"), need_scheme=False).system
-        roles: dict[tuple[str, ...], list[str]] = {}
-        for cx in system.complexes:
-            for strand in cx.strands:
-                roles.setdefault(strand, []).append(cx.role)
+        # read as a stream, strands counted by kind (length, roles): one Oligo per kind, shared by its strands
+        system = read_pil(b.pil_path, need_scheme=False).system
         options = OrderOptions()
         oligos = []
-        for strand, rs in roles.items():
-            n = sum(system.domains[d.rstrip("*")].length for d in strand)
-            oligos.append(Oligo(n, options.scale(n), options.purification(n, rs)))
+        for n, roles, count in strand_kinds(system):
+            oligos += [Oligo(n, options.scale(n), options.purification(n, roles))] * count
         return oligos, "system.pil (distinct strands; no sequences designed) with the default rules of dsd.wetlab.order"
     return None, ""
 

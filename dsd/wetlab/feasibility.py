@@ -8,11 +8,12 @@ Lengths are in nucleotides (nt), costs in the price table's currency.
 
 from __future__ import annotations
 
+from dsd.strand_kinds import strand_kinds
 from dsd.wetlab.order import OrderOptions
 from dsd.wetlab.pricing import Oligo, price_table_with_defaults
 
 __all__ = ["BUILT_NETWORKS", "BUILT_SCALE_STRANDS", "dna_size", "feasibility_sentence", "oligo_groups", "priced",
-           "system_oligos"]
+           "strand_kinds", "system_oligos"]
 
 BUILT_NETWORKS = (
     "Qian, Winfree & Bruck, Nature 475, 368 (2011): a Hopfield associative memory of four fully connected neurons",
@@ -32,18 +33,13 @@ WITHIN_REACH_STRANDS = BUILT_SCALE_STRANDS
 
 def system_oligos(system, options: OrderOptions | None = None) -> list[Oligo]:
     """One :class:`~dsd.wetlab.pricing.Oligo` per distinct strand of a domain-level ``system`` (a
-    :class:`dsd.domains.DomainSystem`), with the scale and purification ``options`` (default order rules) give
-    it by its length and the roles of the complexes it is in. No sequences are needed: lengths come from the
-    domains."""
+    :class:`dsd.domains.DomainSystem`), grouped by kind (:func:`dsd.strand_kinds.strand_kinds`), with the scale
+    and purification ``options`` (default order rules) give it by its length and the roles of the complexes it is
+    in. No sequences are needed: lengths come from the domains. (:func:`dna_size` counts them without a list.)"""
     options = options or OrderOptions()
-    roles: dict[tuple[str, ...], set[str]] = {}
-    for cx in system.complexes:
-        for strand in cx.strands:
-            roles.setdefault(strand, set()).add(cx.role)
-    oligos = []
-    for strand, rs in roles.items():
-        n = system.strand_length(strand)
-        oligos.append(Oligo(n, options.scale(n), options.purification(n, sorted(rs))))
+    oligos: list[Oligo] = []
+    for n, roles, count in strand_kinds(system):  # one (frozen) Oligo per kind, shared by its strands
+        oligos += [Oligo(n, options.scale(n), options.purification(n, roles))] * count
     return oligos
 
 
@@ -74,12 +70,17 @@ def feasibility_sentence(strands: int, nucleotides: int, cost: float | None = No
 def oligo_groups(oligos) -> list[dict]:
     """Oligos grouped by (scale, purification): ``strands`` and ``nt`` of each group, enough to price them again
     under any price table (:func:`priced`)."""
+    return _groups((o.scale, o.purification, o.length_nt, 1) for o in oligos)
+
+
+def _groups(items) -> list[dict]:
+    """:func:`oligo_groups` of ``(scale, purification, nt each, how many)`` items, in first-seen order."""
     groups: dict[tuple[str, str], dict] = {}
-    for o in oligos:
-        g = groups.setdefault((o.scale, o.purification), {"scale": o.scale, "purification": o.purification,
-                                                          "strands": 0, "nt": 0})
-        g["strands"] += 1
-        g["nt"] += o.length_nt
+    for scale, purification, nt, count in items:
+        g = groups.setdefault((scale, purification), {"scale": scale, "purification": purification,
+                                                      "strands": 0, "nt": 0})
+        g["strands"] += count
+        g["nt"] += nt * count
     return list(groups.values())
 
 
@@ -104,20 +105,21 @@ def dna_size(system, price_table: dict | None = None) -> dict:
     ``over_limit`` strands, the prices' ``price_source`` and the :func:`feasibility_sentence`."""
     table = price_table_with_defaults(price_table)
     limit_nt = OrderOptions().scales[-1][0]
-    oligos = system_oligos(system)
-    groups = oligo_groups(oligos)
+    options = OrderOptions()
+    kinds = strand_kinds(system)  # (nt, roles, distinct strands): the same groups as system_oligos' oligos
+    groups = _groups((options.scale(nt), options.purification(nt, roles), nt, n) for nt, roles, n in kinds)
     cost, currency, unpriced = priced(groups, table)
-    strands, nucleotides = len(oligos), sum(o.length_nt for o in oligos)
+    strands, nucleotides = sum(n for _, _, n in kinds), sum(nt * n for nt, _, n in kinds)
     return {
         "complexes": len(system.complexes),
         "strands": strands,
         "nucleotides": nucleotides,
-        "longest_nt": max((o.length_nt for o in oligos), default=0),
+        "longest_nt": max((nt for nt, _, _ in kinds), default=0),
         "groups": groups,
         "cost": cost,
         "currency": currency,
         "unpriced": unpriced,
-        "over_limit": sum(o.length_nt > limit_nt for o in oligos),
+        "over_limit": sum(n for nt, _, n in kinds if nt > limit_nt),
         "price_source": table["source"],
         "sentence": feasibility_sentence(strands, nucleotides, cost, currency),
     }

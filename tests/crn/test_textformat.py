@@ -136,3 +136,34 @@ def test_junk_raises_a_syntax_error_with_line_and_column_or_round_trips(lines):
 def test_parser_bugs_found_by_the_junk_test(text, where, message):
     with pytest.raises(CRNSyntaxError, match=f"<crn>:{where}: .*{message}"):
         parse_crn(text)
+
+
+def _tokenised(body: str):
+    """The reaction the tokeniser reads from ``body`` (sides in written order), or its error text."""
+    from crn.textformat import _Line, _parse_reaction
+
+    try:
+        r = _parse_reaction(_Line(body, 1, "<crn>"))
+    except CRNSyntaxError as exc:
+        return str(exc)
+    return r.reactants, r.products, r.rate
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(junk_lines, st.lists(st.sampled_from(TOKENS[:4] + ["->", "+", "@", "0", "2", "2.5", "1e-3"]),
+                                       max_size=9).map(" ".join)))
+def test_the_fast_reaction_reader_agrees_with_the_tokeniser(body):
+    from crn.textformat import _fast_reaction
+
+    fast = _fast_reaction(body)
+    if fast is not None:  # None: the tokeniser reads the line (and reports what is wrong)
+        assert (fast.reactants, fast.products, fast.rate) == _tokenised(body)
+
+
+@pytest.mark.parametrize("body", ["A -> B", "A + 2 B -> C + C @ 2.5", "0 -> A @ 0.1", "A -> 0", "A ->", "∅ -> X",
+                                  "  X0p   ->  F1 + 3 Y_2   @ 1e-3  "])
+def test_plain_reaction_lines_take_the_fast_reader(body):
+    from crn.textformat import _fast_reaction
+
+    fast = _fast_reaction(body)
+    assert fast is not None and (fast.reactants, fast.products, fast.rate) == _tokenised(body)

@@ -59,7 +59,7 @@ def refused(args, *words):
 
 
 @pytest.mark.parametrize("command", [["simulate", "CRN", "--model", "CRN"], ["gatesim", "CRN", "--model", "CRN"],
-                                     ["build", "CRN"]])
+                                     ["build", "CRN"], ["verify", "CRN", "--crn", "CRN"]])
 def test_the_options_are_checked_before_anything_is_read(tmp_path, command):
     crn = tmp_path / "not-read.txt"
     crn.write_text("this is read by no command: the options fail first\n")

@@ -10,6 +10,7 @@ from dsd.domains import DomainSystem
 from dsd.kinetics import order_reactants
 from dsd.pil import format_pil, read_pil, scheme_header, write_pil
 from dsd.schemes import make_scheme
+from dsd.strand_kinds import strand_kinds
 from dsd.translate import GateTemplates, translate
 from dsd.verify import CoverageError, check_coverage, verify_pil, verify_system
 
@@ -43,12 +44,18 @@ def test_templates_give_the_schemes_own_translation_and_counts(name):
     assert format_pil(fast) == format_pil(slow)  # same domains (in order), complexes, kernels, roles
     assert fast.reaction_of == slow.reaction_of and fast.species_of == slow.species_of
     assert fast.counts() == slow.counts() == DomainSystem(fast.domains, list(fast.complexes)).counts()
+    # the strand kinds the translation counted are those read from its complexes (A, B: strands shared by roles)
+    assert fast.remembered_strand_kinds() == strand_kinds(slow) == strand_kinds(
+        DomainSystem(fast.domains, list(fast.complexes)))
+    assert sum(n for _, _, n in strand_kinds(fast)) == fast.counts()["strands"]
 
 
 def test_remembered_counts_are_forgotten_when_the_system_changes():
     system = translate(parse_crn(CRN), make_scheme())
     whole = system.counts()
+    assert system.with_concentrations({}).remembered_strand_kinds() == system.remembered_strand_kinds() is not None
     system.complexes.pop()
+    assert system.remembered_strand_kinds() is None
     assert system.counts()["complexes"] == whole["complexes"] - 1
     assert system.counts() == DomainSystem(system.domains, list(system.complexes)).counts()
 
@@ -99,7 +106,7 @@ def test_verify_pil_passes_the_intact_file_as_verify_system_does(written):
     crn, path = written
     loaded = read_pil(path)
     _, streamed = verify_pil(path, crn)
-    loaded_results = verify_system(loaded.system, crn, loaded.scheme, workers=1)
+    loaded_results = verify_system(loaded.system, crn, loaded.scheme)
     assert [(r.shape, r.reactions, r.passed) for r in streamed] == [
         (r.shape, r.reactions, r.passed) for r in loaded_results]
     assert all(r.passed for r in streamed) and sum(len(r.reactions) for r in streamed) == len(crn.reactions)
@@ -142,6 +149,13 @@ def test_verify_pil_names_a_bad_line(written):
     crn, path = written
     edit(path, "length t_Xp = 6  # toehold", "length t_Xp = 6  # sticky")
     with pytest.raises(ValueError, match=r"s.pil:\d+: domain t_Xp: kind must be one of"):
+        verify_pil(path, crn)
+
+
+def test_verify_pil_names_a_signal_with_an_undefined_domain(written):
+    crn, path = written
+    edit(path, "S_Xn = h_Xn t_Xn", "S_Xn = h_Xn t_nowhere")
+    with pytest.raises(ValueError, match=r"s.pil:\d+: complex S_Xn uses undefined domains \['t_nowhere'\]"):
         verify_pil(path, crn)
 
 

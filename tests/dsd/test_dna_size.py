@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import dsd.pipeline.stages_dna as stages_dna
-from crn.textformat import read_crn
+from crn.textformat import parse_crn, read_crn
 from dsd.pipeline.build import run_build
 from dsd.pipeline.spec import parse_spec
 from dsd.report.read import read_build
@@ -60,6 +60,30 @@ def test_dna_size_prices_every_distinct_strand_by_the_order_rules(tmp_path):
     cost, currency, unpriced = priced(size["groups"], euro)
     assert (currency, unpriced) == ("EUR", 0) and cost == pytest.approx(order_cost(system_oligos(system), euro)["total"])
     assert priced([{"scale": "XYZ", "purification": "STD", "strands": 2, "nt": 80}]) == (0.0, "USD", 2)
+
+
+def test_dna_size_groups_are_those_of_every_distinct_strand_counted_by_hand():
+    """Strands shared between complexes of different roles (a signal strand also inside a gate and as a waste)
+    are counted once, with the union of their roles; parsing kernels for it keeps none of them."""
+    from dsd.domains import Complex
+
+    crn = parse_crn("input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> 3 A\nA -> Yp + Xn\nXn -> Yn\n")
+    system = translate(crn, make_scheme("soloveichik2010", 6, 15, 15))
+    signal = next(c for c in system.complexes if c.role == "signal")
+    system.complexes.append(Complex.unchecked("W_extra", signal.kernel + " + " + signal.kernel, "waste"))
+    options, by_hand = OrderOptions(), {}
+    for strand in system.strands():
+        n = system.strand_length(strand)
+        roles = sorted({cx.role for cx in system.complexes if strand in cx.strands})
+        g = by_hand.setdefault((options.scale(n), options.purification(n, roles)), [0, 0])
+        g[0], g[1] = g[0] + 1, g[1] + n
+    for cx in system.complexes:
+        cx.__dict__.pop("strands", None)  # as translate leaves them: not parsed
+    size = dna_size(system)
+    assert {(g["scale"], g["purification"]): [g["strands"], g["nt"]] for g in size["groups"]} == by_hand
+    assert size["strands"] == len(system.strands()) == sum(n for n, _ in by_hand.values())
+    assert all("strands" not in cx.__dict__ for cx in system.complexes[:-1])
+    assert size["longest_nt"] == max(system.strand_length(s) for s in system.strands())
 
 
 def test_translate_prints_the_size_and_the_sentence(tmp_path):

@@ -68,7 +68,7 @@ def test_box_points_has_every_corner_the_centre_and_the_examples():
     ("cardelli2011_NM", "A + B + C -> A + D"),
 ])
 def test_general_shapes_pass_bisimulation(scheme, text):
-    results = verify_crn(parse_crn(text), make_scheme(scheme), workers=1)
+    results = verify_crn(parse_crn(text), make_scheme(scheme))
     assert all(r.passed for r in results), [r.detail for r in results]
 
 
@@ -180,3 +180,25 @@ def test_shipped_general_crn_builds_to_the_order_with_trajectories(name, tmp_pat
         rows = json.loads((out / "inputs.json").read_text())["rows"]
         assert rows[0]["outputs"]["X"] / (rows[0]["outputs"]["X"] + rows[0]["outputs"]["Y"]) >= 0.9
         assert data["leak_free"]["max_abs_difference"] < 0.25
+
+
+def test_verify_runs_its_shapes_through_run_tasks(monkeypatch):
+    """dsd.verify hands its per-shape checks to crn.tasks.run_tasks with the caller's Compute (in this process by
+    default), one task per shape, and reads the results back in shape order."""
+    import crn.tasks
+    import dsd.verify
+    from crn.tasks import Compute
+
+    seen = []
+    real = crn.tasks.run_tasks
+
+    def spy(fn, items, *, args=(), compute=None, label="tasks"):
+        seen.append((len(items), compute))
+        return real(fn, items, args=args, compute=None, label=label)
+
+    monkeypatch.setattr(dsd.verify, "run_tasks", spy)
+    text = "input X = Xp - Xn\noutput Y = Yp - Yn\nXp -> Yp\nXn -> 2 Yn\nYp + Yn -> 0\n"
+    compute = Compute(progress=False)
+    results = verify_crn(parse_crn(text), make_scheme("soloveichik2010"), compute=compute)
+    assert seen == [(3, compute)] and [r.reactions for r in results] == [(0,), (1,), (2,)]
+    assert all(r.passed for r in results)
