@@ -6,7 +6,8 @@
 Reads the build's strands.csv and domains.csv (and the conditions from build.json's spec), makes
 the screen's strand list as ``sequences.checks.screen_rows`` does (distinct strands by domain list;
 free: the strand of a one-strand complex or a strand without complement domains) and times
-``run_screen`` (wall seconds, ``time.perf_counter``):
+``run_screen`` (wall seconds, ``time.perf_counter``, and CPU seconds of this process and the local
+pool's workers, which is what a loaded machine does not distort):
   * default: with the threshold, pairs that provably cannot reach it are not folded;
   * ``--exact``: every pair folded (no bound), as before the bound existed;
   * ``--compare``: both, and checks that every pair folded in the first run has the same energy
@@ -27,6 +28,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -59,6 +61,12 @@ def load_build(build: Path) -> tuple[list[ScreenStrand], dict[str, int], float, 
     return [ScreenStrand(*v) for v in seen.values()], lengths, cond.temperature_C, na_equivalent_M(cond)
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the local pool's workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", type=Path, default=Path("/tmp/screen-iris"))
@@ -81,11 +89,13 @@ def main() -> None:
     runs = {}
     for mode in (["bound", "exact"] if args.compare else ["exact" if args.exact else "bound"]):
         load0 = os.getloadavg()[0]
+        cpu0 = _cpu()
         t = time.perf_counter()
         res = run_screen(strands, lengths, temp, na, args.workers,
                          threshold_kcal=None if mode == "exact" else args.threshold, compute=compute)
         runs[mode] = res
-        out[mode] = {"seconds": round(time.perf_counter() - t, 2), "load_before": round(load0, 2),
+        out[mode] = {"seconds": round(time.perf_counter() - t, 2), "cpu_seconds": round(_cpu() - cpu0, 2),
+                     "load_before": round(load0, 2),
                      "load_after": round(os.getloadavg()[0], 2), "pairs": len(res.pairs), "skipped": res.skipped,
                      "failing": int(np.sum(res.dG_kcal < args.threshold)),
                      "worst_kcal": float(np.nanmin(res.dG_kcal)) if len(res.pairs) else None}

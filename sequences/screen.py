@@ -278,7 +278,7 @@ def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temp
             lb[sel] = lower_bounds([items[k] for k in sel.tolist()], model) / 100.0
             pair_lb = np.full(len(pairs), np.inf)
             np.minimum.at(pair_lb, owner, lb)
-            bound = np.where(np.isfinite(pair_lb), pair_lb, np.nan)
+            bound = np.where(np.isfinite(pair_lb), np.minimum(pair_lb, 0.0), np.nan)  # dG is capped at 0
             todo = ~(pair_lb[owner] >= threshold_kcal)
     workers = min(2, os.cpu_count() or 1) if workers is None else max(1, int(workers))
     energy = np.full(len(items), np.nan)
