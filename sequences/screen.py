@@ -168,21 +168,35 @@ def _masked(seq: str, positions: set[int]) -> str:
     return "".join("N" if k in positions else c for k, c in enumerate(seq))
 
 
-def fold_chunk(items: list[tuple[str, str]], conditions: tuple[float, float]) -> np.ndarray:
-    """``duplexfold`` energy (kcal/mol) of each (a, b) of a chunk: ViennaRNA's two-strand hybrid, no
-    intramolecular pairs, under the conditions (temperature °C, Na+ M). One task of the screen."""
+def fold_chunk(items: list[tuple[tuple[str, str], ...]], conditions: tuple[float, float],
+               threshold_kcal: float | None = None) -> np.ndarray:
+    """One task of the screen: per pair (its duplexes (a, b) to fold), the spurious ΔG (kcal/mol,
+    the lowest ``duplexfold`` energy of its duplexes, capped at 0) and the proven lower bound, as a
+    (P, 2) array. ``duplexfold``: ViennaRNA's two-strand hybrid, no intramolecular pairs, at the
+    conditions (temperature °C, Na+ M). With a threshold, a pair whose duplexes all have a bound
+    at or above it is not folded (ΔG NaN); bounds are NaN where none applies."""
     old = _set_globals(*conditions)
     try:
-        return np.array([RNA.duplexfold(a, b).energy for a, b in items], dtype=float)
+        out = np.full((len(items), 2), np.nan)
+        model = bound_model(*conditions) if threshold_kcal is not None else None
+        if model is not None and model.valid:
+            cand = [k for k, duplexes in enumerate(items) if all(at_only(a, b) for a, b in duplexes)]
+            lb = lower_bounds([d for k in cand for d in items[k]], model) / 100.0
+            ends = np.cumsum([len(items[k]) for k in cand], dtype=np.int64)
+            for k, lo, hi in zip(cand, (ends - [len(items[k]) for k in cand]).tolist(), ends.tolist()):
+                out[k, 1] = min(float(lb[lo:hi].min()), 0.0)
+        for k, duplexes in enumerate(items):
+            if threshold_kcal is None or not out[k, 1] >= threshold_kcal:
+                out[k, 0] = min(0.0, *(RNA.duplexfold(a, b).energy for a, b in duplexes))
+        return out
     finally:
         _restore(old)
 
 
-def _variants(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], pairs: np.ndarray
-              ) -> tuple[list[tuple[str, str]], np.ndarray]:
+def _duplexes(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], pairs: np.ndarray
+              ) -> list[tuple[tuple[str, str], ...]]:
     """The duplexes to fold for each pair: (a, b) as they are, or, for a pair holding designed
-    pairings, a with its designed-pairing bases masked (N) against b, and a against b masked.
-    Returns the (a, b) strings and the pair index of each."""
+    pairings, a with its designed-pairing bases masked (N) against b, and a against b masked."""
     ids: dict[str, int] = {}
     labels = [base_labels(s.domains, lengths, ids) for s in strands]
     n_by_id = np.zeros(max(len(ids), 1), dtype=np.int64)
@@ -195,56 +209,54 @@ def _variants(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], pairs
             inc[k, 2 * ids[d.rstrip("*")] + d.endswith("*")] = 1
     comp = inc.reshape(len(strands), -1, 2)[:, :, ::-1].reshape(len(strands), -1)
     designed = (inc @ comp.T) > 0
-    items: list[tuple[str, str]] = []
-    owner: list[int] = []
-    for k, (i, j) in enumerate(pairs.tolist()):
+    out: list[tuple[tuple[str, str], ...]] = []
+    for i, j in pairs.tolist():
         a, b = strands[i].sequence, strands[j].sequence
         found = designed_pairings(labels[i], labels[j], n_by_id) if designed[i, j] else []
         if not found:
-            items.append((a, b))
-            owner.append(k)
+            out.append(((a, b),))
             continue
         pa = {p - 1 for p, _ in found}
         pb = {q - 1 - len(a) for _, q in found}
-        items += [(_masked(a, pa), b), (a, _masked(b, pb))]
-        owner += [k, k]
-    return items, np.array(owner, dtype=np.int64)
+        out.append(((_masked(a, pa), b), (a, _masked(b, pb))))
+    return out
 
 
-def _chunks(items: list[tuple[str, str]], n_chunks: int) -> list[np.ndarray]:
-    """Item indices cut into ``n_chunks`` chunks of about equal cost: the longest duplexes first,
-    dealt round-robin (the cut depends on the items alone, never on the workers)."""
-    cost = np.array([len(a) * len(b) for a, b in items], dtype=float)
+def _chunks(items: list[tuple[tuple[str, str], ...]], n_chunks: int) -> list[np.ndarray]:
+    """Pair indices cut into ``n_chunks`` chunks of about equal cost: the longest duplexes first,
+    dealt round-robin (the cut depends on the pairs alone, never on the workers)."""
+    cost = np.array([sum(len(a) * len(b) for a, b in d) for d in items], dtype=float)
     order = np.argsort(-cost, kind="stable")
     return [part for part in (order[k::n_chunks] for k in range(n_chunks)) if len(part)]
 
 
-def _fold(items: list[tuple[str, str]], conditions: tuple[float, float], workers: int, compute) -> np.ndarray:
-    """``duplexfold`` of every item, in item order, where ``compute`` / ``workers`` say."""
+def _fold(items: list[tuple[tuple[str, str], ...]], conditions: tuple[float, float], threshold: float | None,
+          workers: int, compute) -> np.ndarray:
+    """:func:`fold_chunk` over all pairs, in pair order, where ``compute`` / ``workers`` say."""
     if not items:
-        return np.zeros(0)
+        return np.zeros((0, 2))
     parts = _chunks(items, min(CHUNKS, max(1, len(items) // 100)))
     chunks = [[items[i] for i in part.tolist()] for part in parts]
     if compute is not None and not compute.in_process:
         from crn.tasks import run_tasks
 
-        results = run_tasks(fold_chunk, chunks, args=(conditions,), compute=compute, label="spurious screen")
+        results = run_tasks(fold_chunk, chunks, args=(conditions, threshold), compute=compute,
+                            label="spurious screen")
     elif workers == 1 or len(items) < 200:
-        results = [fold_chunk(c, conditions) for c in chunks]
+        results = [fold_chunk(c, conditions, threshold) for c in chunks]
     else:
+        if threshold is not None:  # the bound's constants, computed once here, inherited by the forks
+            old = _set_globals(*conditions)
+            try:
+                bound_model(*conditions)
+            finally:
+                _restore(old)
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(fold_chunk, chunks, [conditions] * len(chunks)))
-    out = np.zeros(len(items))
+            results = list(pool.map(fold_chunk, chunks, [conditions] * len(chunks), [threshold] * len(chunks)))
+    out = np.zeros((len(items), 2))
     for part, values in zip(parts, results):
         out[part] = values
     return out
-
-
-def _pair_min(energy: np.ndarray, owner: np.ndarray, n_pairs: int) -> np.ndarray:
-    """Per pair: the strongest (lowest) energy of its folded duplexes, capped at 0; NaN if none was folded."""
-    dG = np.full(n_pairs, np.inf)
-    np.minimum.at(dG, owner, np.where(np.isnan(energy), np.inf, energy))
-    return np.where(np.isinf(dG), np.nan, np.minimum(dG, 0.0))
 
 
 def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temperature_C: float = 25.0,
@@ -262,37 +274,17 @@ def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temp
     t0 = time.perf_counter()
     pairs = screen_pairs(strands)
     conditions = (float(temperature_C), float(na_M))
-    items, owner = _variants(strands, lengths, pairs)
-    bound = np.full(len(pairs), np.nan)
-    todo = np.ones(len(items), dtype=bool)
-    if threshold_kcal is not None and len(items):
-        old = _set_globals(*conditions)
-        try:
-            model = bound_model(*conditions)
-        finally:
-            _restore(old)
-        if model.valid:
-            eligible = np.array([at_only(a, b) for a, b in items], dtype=bool)
-            lb = np.full(len(items), -np.inf)
-            sel = np.flatnonzero(eligible)
-            lb[sel] = lower_bounds([items[k] for k in sel.tolist()], model) / 100.0
-            pair_lb = np.full(len(pairs), np.inf)
-            np.minimum.at(pair_lb, owner, lb)
-            bound = np.where(np.isfinite(pair_lb), np.minimum(pair_lb, 0.0), np.nan)  # dG is capped at 0
-            todo = ~(pair_lb[owner] >= threshold_kcal)
+    items = _duplexes(strands, lengths, pairs)
     workers = min(2, os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    energy = np.full(len(items), np.nan)
-    energy[todo] = _fold([items[k] for k in np.flatnonzero(todo).tolist()], conditions, workers, compute)
-    dG = _pair_min(energy, owner, len(pairs))
-    # the worst pair is always folded: if a skipped pair's bound lies below the worst found, fold it
-    skipped = np.isnan(dG)
-    if np.any(skipped) and not np.any(~skipped):
-        first = np.isin(owner, np.flatnonzero(bound == np.nanmin(bound))[:1])
-        energy[first] = _fold([items[k] for k in np.flatnonzero(first).tolist()], conditions, 1, None)
-        dG = _pair_min(energy, owner, len(pairs))
-    late = np.isnan(energy) & (bound[owner] < np.nanmin(dG) if np.any(~np.isnan(dG)) else False)
-    if np.any(late):
-        energy[late] = _fold([items[k] for k in np.flatnonzero(late).tolist()], conditions, workers, compute)
-        dG = _pair_min(energy, owner, len(pairs))
+    threshold = None if threshold_kcal is None else float(threshold_kcal)
+    res = _fold(items, conditions, threshold, workers, compute)
+    dG, bound = res[:, 0].copy(), res[:, 1].copy()
+    # the worst pair is always folded: fold every skipped pair whose bound lies below the worst found
+    while np.any(skipped := np.isnan(dG)):
+        worst = np.nanmin(bound[skipped]) if np.all(skipped) else np.nanmin(dG)
+        late = np.flatnonzero(skipped & (bound <= worst))
+        if not len(late):
+            break
+        dG[late] = _fold([items[k] for k in late.tolist()], conditions, None, workers, compute)[:, 0]
     return ScreenResult(pairs, dG, int(sum(s.free for s in strands)), len(strands), time.perf_counter() - t0,
                         bound)
