@@ -19,7 +19,9 @@ Prints (and with --json writes) the timings, the 1-minute load average before an
 pairs skipped, pairs failing.
 
 Measured on IRIS (protocols/iris.yaml, 379 strands, 65,682 pairs, 2 workers, 2 cores shared with
-other jobs): see the report of the branch that added it (load average printed with each run).
+other jobs, load 5.7-6.6; ``--compare``): with the bound 291 s wall / 123 CPU s, 35,738 pairs
+skipped; every pair folded 363 s / 155 CPU s; folded energies identical (max difference 0.0),
+no bound above its pair's energy, the same 29,729 failing pairs and worst (-53.06 kcal/mol).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The exhaustive spurious screen (sequences.screen): it covers exactly the pairs it claims, forbids
-only designed pairings, and gives the same answer with one or two worker processes."""
+only designed pairings, gives the same answer with one or two worker processes or on Dask, and the
+lower bound it skips pairs on (sequences.screen_bound) never exceeds duplexfold's energy."""
 
 import itertools
 import random
