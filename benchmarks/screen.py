@@ -57,7 +57,8 @@ def load_build(build: Path) -> tuple[list[ScreenStrand], dict[str, int], float, 
         entry = seen.setdefault(doms, [r["name"], r["sequence"], doms, False])
         if per_complex[r["complex"]] == 1 or not any(d.endswith("*") for d in doms):
             entry[3] = True
-    seq = (json.loads((build / "build.json").read_text()).get("spec") or {}).get("sequences") or {}
+    spec = (json.loads((build / "build.json").read_text()).get("spec") or {}) if (build / "build.json").is_file() else {}
+    seq = spec.get("sequences") or {}  # a `dsd design` folder has no build.json: 25 °C, 1 M Na+
     cond = Conditions(temperature_C=float(seq.get("temperature_C", 25.0)), na_M=float(seq.get("na_M", 1.0)),
                       mg_M=float(seq.get("mg_M", 0.0)))
     return [ScreenStrand(*v) for v in seen.values()], lengths, cond.temperature_C, na_equivalent_M(cond)

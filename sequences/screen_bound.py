@@ -132,13 +132,15 @@ def _bound_batch(A: np.ndarray, B: np.ndarray, m: BoundModel) -> np.ndarray:
     """The relaxed chain minimum for a batch: A (P, n) codes of a, B (P, m) codes of b reversed,
     so a stack (i-1, j+1) -> (i, j) runs along a diagonal of the (i, reversed j) grid."""
     T = PAIR[A[:, :, None], B[:, None, :]]
+    if T.shape[1] > T.shape[2]:  # the grid transposed is the same programme: loop over the shorter side
+        T = np.ascontiguousarray(T.transpose(0, 2, 1))
     ok = T > 0
     stk = m.stack[T[:, :-1, :-1], T[:, 1:, 1:]].astype(np.int32)
     start, inf, loop = np.int32(m.init + m.ext_min), np.int32(INF), np.int32(m.loop_min)
     D = np.where(ok[:, 0, :], start, inf).astype(np.int32)
     prefix = np.minimum.accumulate(D, axis=1)  # min over rows <= i, columns <= j
     best = D.min(axis=1)
-    for i in range(1, A.shape[1]):
+    for i in range(1, T.shape[1]):
         cand = np.full(D.shape, start, dtype=np.int32)
         np.minimum(cand[:, 1:], np.minimum(D[:, :-1] + stk[:, i - 1, :], prefix[:, :-1] + loop), out=cand[:, 1:])
         D = np.where(ok[:, i, :], cand, inf)
