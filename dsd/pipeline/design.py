@@ -8,10 +8,13 @@ from collections import Counter
 from dsd.domains import DomainSystem
 
 
-def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0):
+def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0, compute=None):
     """Domain sequences for ``system`` under a spec's ``sequences:`` section (defaults when None),
-    with the thermodynamic checks; returns a :class:`sequences.design.Design`."""
+    with the thermodynamic checks; returns a :class:`sequences.design.Design`. ``compute`` (a
+    :class:`crn.tasks.Compute` with Dask workers or a scheduler) runs the spurious screen's folds
+    there; it changes no result."""
     from dsd.pipeline.spec import SequencesSpec
+    from sequences.checks import CheckOptions
     from sequences.design import SearchBudget, design_sequences
     from sequences.rules import SequenceRules
     from sequences.thermo import Conditions, get_backend
@@ -20,7 +23,9 @@ def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0):
     backend = get_backend(spec.backend, Conditions(spec.temperature_C, spec.na_M, spec.mg_M))
     rules = SequenceRules.from_dict(spec.rules_dict())
     budget = SearchBudget(seconds=spec.seconds)
-    return design_sequences(system, rules, spec.seed if spec.seed is not None else seed, backend, budget=budget)
+    checks = CheckOptions(screen_compute=compute) if compute is not None and not compute.in_process else True
+    return design_sequences(system, rules, spec.seed if spec.seed is not None else seed, backend, budget=budget,
+                            checks=checks)
 
 
 def design_report(design) -> dict:

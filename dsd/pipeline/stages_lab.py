@@ -36,7 +36,8 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     if reused:
         report = json.loads((work / "design.json").read_text())
     else:
-        design = design_system(system, spec.sequences, spec.seed)
+        design = design_system(system, spec.sequences, spec.seed,
+                               compute=spec.compute.compute())
         write_design(design, work)
         report = design_report(design)
         atomic_write_text(work / "design.json", json.dumps(report, indent=1, default=str))
