@@ -13,6 +13,7 @@ import numpy as np
 
 from sequences.codes import BASES, decode, encode, kmer_codes, local_ok, revcomp
 from sequences.rules.base import KIND_CODE, TOEHOLD, DomainTable
+from sequences.rules.composition import end_weak_runs
 from sequences.rules.constraints import SequenceRules, gc_count_window
 from sequences.thermo import ThermoBackend
 
@@ -93,7 +94,8 @@ def make_toehold_pool(length: int, alphabet: str, rules: SequenceRules, backend:
 def sample_domains(rng: np.random.Generator, n: int, length: int, alphabet: str, rules: SequenceRules,
                    gc_applies: bool) -> np.ndarray:
     """``n`` random domains (codes) of ``length`` nt in ``alphabet`` with no forbidden run and, when
-    ``gc_applies``, a GC count in the window. The C/G probability sits at the window's middle."""
+    ``gc_applies`` (a kind in ``rules.gc_kinds``), a GC count in the window and weak runs up to
+    ``rules.long_weak_run_nt`` (a domain's ends: ``max_weak_run_nt``). The C/G probability sits at the window's middle."""
     letters = np.array([BASES.index(b) for b in alphabet], dtype=np.uint8)
     lo, hi = gc_count_window(rules, length)
     strong = np.isin(letters, [1, 2])
@@ -108,7 +110,9 @@ def sample_domains(rng: np.random.Generator, n: int, length: int, alphabet: str,
             break
         m = max(64, 3 * (n - have))
         draw = rng.choice(letters, size=(m, length), p=probs)
-        ok = local_ok(draw, rules.max_run_nt, rules.max_weak_run_nt)
+        ok = local_ok(draw, rules.max_run_nt, rules.long_weak_run_nt if gc_applies else rules.max_weak_run_nt)
+        if gc_applies and rules.long_weak_run_nt > rules.max_weak_run_nt:  # its ends keep the strand-wide limit
+            ok &= end_weak_runs(draw, rules.max_weak_run_nt + 1) == 0
         if gc_applies:
             gc = ((draw == 1) | (draw == 2)).sum(axis=1)
             ok &= (gc >= lo) & (gc <= hi)

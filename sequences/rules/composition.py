@@ -59,41 +59,124 @@ class ThreeLetterCode(_LocalRule):
         return f"{seq} has G at {[i for i, b in enumerate(seq) if b == 'G']} (A/C/T only)"
 
 
+def end_weak_runs(block: np.ndarray, run_nt: int) -> np.ndarray:
+    """Per row: how many of its two ends (first, last ``run_nt`` bases) are all weak (A/T)."""
+    block = np.atleast_2d(block)
+    if block.shape[1] < run_nt:
+        return np.zeros(block.shape[0], dtype=np.int64)
+    weak = (block == 0) | (block == 3)
+    return weak[:, :run_nt].all(axis=1).astype(np.int64) + weak[:, -run_nt:].all(axis=1)
+
+
+def end_weak_runs(block: np.ndarray, run_nt: int) -> np.ndarray:
+    """Per row: how many of its two ends (first, last ``run_nt`` bases) are all weak (A/T)."""
+    block = np.atleast_2d(block)
+    if block.shape[1] < run_nt:
+        return np.zeros(block.shape[0], dtype=np.int64)
+    weak = (block == 0) | (block == 3)
+    return weak[:, :run_nt].all(axis=1).astype(np.int64) + weak[:, -run_nt:].all(axis=1)
+
+
+def _stem_table() -> np.ndarray:
+    """Weak 4-mers (2-bit codes) a long domain may not hold: palindromes and the reverse-complement-
+    larger of each pair. The rest never meet their own reverse complement, so no A/T helix of 4 bp
+    can form between weak stretches of A/C/T strands."""
+    out = np.zeros(256, dtype=bool)
+    for code in range(256):
+        bases = [(code >> (2 * (3 - j))) & 3 for j in range(4)]
+        if all(b in (0, 3) for b in bases):
+            rc = 0
+            for b in reversed(bases):
+                rc = (rc << 2) | (3 - b)
+            out[code] = rc <= code
+    return out
+
+
+_STEM_4MERS = _stem_table()
+
+
+def weak_stem_windows(block: np.ndarray) -> np.ndarray:
+    """Per row: how many of its 4-nt windows are weak 4-mers that could pair with their reverse
+    complement elsewhere in a strand (see :func:`_stem_table`)."""
+    block = np.atleast_2d(block)
+    if block.shape[1] < 4:
+        return np.zeros(block.shape[0], dtype=np.int64)
+    return _STEM_4MERS[kmer_codes(block, 4)].sum(axis=1)
+
+
 class MaxRun(_LocalRule):
     """No run of ``max_run_nt + 1`` identical bases, nor of ``max_weak_run_nt + 1`` weak bases (A/T),
-    inside a domain. Penalty: number of such windows."""
+    inside a domain; domains of ``long_kinds`` may hold weak runs up to ``long_weak_run_nt``
+    (``SequenceRules.long_max_weak_run_nt``) away from their ends, while a run touching an end keeps
+    ``max_weak_run_nt`` (an A/T-rich end frays at a nick or strand end). Penalty: number of such
+    windows."""
 
     name = "max_run"
     unit = "runs"
 
-    def __init__(self, max_run_nt: int, max_weak_run_nt: int, kinds: Sequence[str] = KINDS) -> None:
+    def __init__(self, max_run_nt: int, max_weak_run_nt: int, kinds: Sequence[str] = KINDS,
+                 long_weak_run_nt: int | None = None, long_kinds: Sequence[str] = ()) -> None:
         super().__init__(kinds)
         self.run_nt = max_run_nt + 1
         self.weak_nt = max_weak_run_nt + 1
+        self.long_weak_nt = (max_weak_run_nt if long_weak_run_nt is None else long_weak_run_nt) + 1
+        self.long_kinds = tuple(long_kinds)
+        self._long = np.zeros(0, dtype=bool)
+
+    def bind(self, table: DomainTable) -> None:
+        super().bind(table)
+        self._long = np.isin(table.kind, [KIND_CODE[k] for k in self.long_kinds])
+
+    def _runs(self, block: np.ndarray, long: np.ndarray) -> np.ndarray:
+        inner = weak_run_starts(block, self.long_weak_nt)
+        if self.long_weak_nt > self.weak_nt:
+            inner = inner + end_weak_runs(block, self.weak_nt)
+        weak = np.where(long, inner, weak_run_starts(block, self.weak_nt))
+        return (run_starts(block, self.run_nt) + weak).astype(float)
 
     def block_penalty(self, block: np.ndarray) -> np.ndarray:
-        return (run_starts(block, self.run_nt) + weak_run_starts(block, self.weak_nt)).astype(float)
+        return self._runs(block, np.zeros(len(block), dtype=bool))
+
+    def penalties(self, table: DomainTable) -> np.ndarray:
+        return table.per_domain(lambda block, ids: self._runs(block, self._long[ids]) * self._applies[ids])
+
+    def domain_penalty(self, table: DomainTable, i: int, codes: np.ndarray) -> float:
+        return float(self._runs(codes[None, :], self._long[[i]])[0]) if self._applies[i] else 0.0
+
+    def _windows(self, seq: str, weak_nt: int) -> tuple[list[int], list[int]]:
+        runs = [i for i in range(len(seq) - self.run_nt + 1) if len(set(seq[i : i + self.run_nt])) == 1]
+        weak = [i for i in range(len(seq) - weak_nt + 1) if set(seq[i : i + weak_nt]) <= set("AT")]
+        if weak_nt > self.weak_nt:  # a long domain with a relaxed limit: its ends keep the strand-wide one
+            n = self.weak_nt
+            weak += [i for i in sorted({0, len(seq) - n}) if set(seq[i : i + n]) <= set("AT") and i not in weak]
+        return runs, weak
 
     def hot_positions(self, table: DomainTable, i: int) -> set[int]:
         if not self._applies[i]:
             return set()
+        weak_nt = self.long_weak_nt if self._long[i] else self.weak_nt
         seq = table.sequence(i)
-        out: set[int] = set()
-        for n, test in ((self.run_nt, lambda w: len(set(w)) == 1), (self.weak_nt, lambda w: set(w) <= set("AT"))):
-            for a in range(len(seq) - n + 1):
-                if test(seq[a : a + n]):
-                    out.update(range(a, a + n))
-        return out
+        runs, weak = self._windows(seq, weak_nt)
+        return ({p for a in runs for p in range(a, a + self.run_nt)}
+                | {p for a in weak for p in range(a, min(len(seq), a + weak_nt))})
 
-    def explain(self, seq: str) -> str:
-        runs = [i for i in range(len(seq) - self.run_nt + 1) if len(set(seq[i : i + self.run_nt])) == 1]
-        weak = [i for i in range(len(seq) - self.weak_nt + 1) if set(seq[i : i + self.weak_nt]) <= set("AT")]
+    def explain(self, seq: str, weak_nt: int | None = None) -> str:
+        weak_nt = self.weak_nt if weak_nt is None else weak_nt
+        runs, weak = self._windows(seq, weak_nt)
         parts = []
         if runs:
             parts.append(f"a run of {self.run_nt} identical bases at {runs}")
         if weak:
-            parts.append(f"a run of {self.weak_nt} A/T at {weak}")
+            parts.append(f"a run of {weak_nt} A/T (or of {self.weak_nt} at an end) at {weak}"
+                         if weak_nt > self.weak_nt else f"a run of {weak_nt} A/T at {weak}")
         return f"{seq} has " + " and ".join(parts)
+
+    def violations(self, table: DomainTable) -> list[Violation]:
+        pen = self.penalties(table)
+        return [Violation(self.name, table.names[i],
+                          self.explain(table.sequence(i), self.long_weak_nt if self._long[i] else self.weak_nt),
+                          float(pen[i]), self.unit)
+                for i in np.flatnonzero(pen > 0)]
 
 
 class GCWindow(_LocalRule):

@@ -33,6 +33,12 @@ class SequenceRules:
         letters A·T is the only pair a strand can form with itself, so 3 caps any helix inside an
         A/C/T (or A/G/T) strand at 3 bp; 3-letter strands without it fold into A/T hairpins
         (measured: 36-nt helper strands with ensemble defect up to 0.27).
+    long_max_weak_run_nt : int or None
+        Longest allowed weak run *inside* a domain of ``gc_kinds`` (long and history) away from its
+        ends (at least ``max_weak_run_nt``); a run touching a domain end, junctions and toeholds keep
+        ``max_weak_run_nt``. None (the default): ``max_weak_run_nt`` everywhere. 5 with a 28-37.5 % GC window (exactly 5 C of 15) is the
+        low-crosstalk setting measured in ``sequences.design.search``: crosstalk below 0.8x the
+        shuffled rate, but more A·T self-structure in long single strands (complex defects).
     gc_min, gc_max : float
         GC fraction window (0-1) for the kinds in ``gc_kinds``.
     kmer_k : int or None
@@ -62,6 +68,7 @@ class SequenceRules:
     three_letter_kinds: tuple[str, ...] = KINDS
     max_run_nt: int = 3
     max_weak_run_nt: int = 3
+    long_max_weak_run_nt: int | None = None
     gc_min: float = 0.30
     gc_max: float = 0.60
     gc_kinds: tuple[str, ...] = ("long", "history")
@@ -103,6 +110,10 @@ class SequenceRules:
             raise ValueError(f"sequences.gc_min ({self.gc_min}) must not exceed sequences.gc_max ({self.gc_max})")
         integer("max_run_nt", 1)
         integer("max_weak_run_nt", 1)
+        integer("long_max_weak_run_nt", 1, allow_none=True)
+        if self.long_max_weak_run_nt is not None and self.long_max_weak_run_nt < self.max_weak_run_nt:
+            raise ValueError(f"sequences.long_max_weak_run_nt ({self.long_max_weak_run_nt}) must be at least "
+                             f"sequences.max_weak_run_nt ({self.max_weak_run_nt})")
         integer("kmer_k", 2, allow_none=True)
         if self.kmer_k is not None and self.kmer_k > 31:
             raise ValueError(f"sequences.kmer_k must be <= 31, got {self.kmer_k}")
@@ -141,6 +152,11 @@ class SequenceRules:
             if name in raw and isinstance(raw[name], list):
                 raw[name] = tuple(raw[name])
         return cls(**raw)
+
+    @property
+    def long_weak_run_nt(self) -> int:
+        """The weak-run limit inside long/history domains (``long_max_weak_run_nt`` or the strand-wide one)."""
+        return self.max_weak_run_nt if self.long_max_weak_run_nt is None else self.long_max_weak_run_nt
 
     def fixed_upper(self) -> dict[str, str]:
         return {k: v.upper() for k, v in self.fixed.items()}
