@@ -231,7 +231,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     load = max((np.sum(table.length[toe_ids] == n) / len(p.codes) for (n, _), p in pools.items()), default=0.0)
     copies = None
     if len(free_strands(system)) <= OBJECTIVE_MAX and load <= OCCLUSION_RULE_MAX_LOAD:
-        copies = ToeholdCopies(free_strands(system))
+        copies = ToeholdCopies(free_strands(system), as_rule=True)
         rule_set.append(copies)
     for r in rule_set:
         r.bind(table)

@@ -49,7 +49,8 @@ class ToeholdCopies(Rule):
     name = "toehold_copy"
     unit = "windows"
 
-    def __init__(self, free_strands, weight: float = 10.0) -> None:
+    def __init__(self, free_strands, weight: float = 10.0, as_rule: bool = False) -> None:
+        self.as_rule = as_rule  # a rule: exact neighbours (as an objective, as first shipped)
         self.free = free_strands  # sequences.occlusion.FreeStrand list
         self.weight = weight  # penalty of one stray window (as an objective: in the crosstalk objective's kcal/mol)
 
@@ -234,7 +235,9 @@ class ToeholdCopies(Rule):
 
     def neighbours(self, table: DomainTable, i: int, old: np.ndarray, new: np.ndarray) -> set[int]:
         out = {d for k in self.holding.get(i, []) for d, _ in self.strands[k]}
-        if table.kind[i] == TOEHOLD:  # every domain under a window equal to the old or new sequence
+        if table.kind[i] == TOEHOLD and not self.as_rule:
+            out.update(self.toe.tolist())  # as an objective: the toeholds only (the shipped IRIS search)
+        elif table.kind[i] == TOEHOLD:  # every domain under a window equal to the old or new sequence
             n = len(old)
             codes = {int(kmer_codes(c[None, :], n)[0, 0]) for c in (old, new)}
             out.update(self.toe.tolist())
