@@ -9,10 +9,17 @@ system, rules and backend give the same sequences):
    window, rejecting draws that break a run rule or the GC window. Toeholds come from a *pool*:
    every sequence of the toehold length in the alphabet (up to 8 nt; a seeded sample beyond)
    whose duplex ΔG is in the window and that breaks no run rule, dealt out in a shuffled order,
-   all distinct while the pool lasts.
+   all distinct while the pool lasts. Up to :data:`OBJECTIVE_MAX` single strands, and while the
+   toeholds use at most :data:`OCCLUSION_RULE_MAX_LOAD` of their pool, ``toehold_copy`` (toehold
+   occlusion) is a rule and the drawing is screened: the pool sequences rarest in random long
+   domains are dealt first, and a long/history domain that a single strand
+   holds is drawn in batches and takes a candidate that makes no stray toehold window (junctions
+   with its neighbours included), shares no k-mer and makes no junction run
+   (``sequences.design.drawing``); a redrawn toehold takes the pool sequence that makes the fewest.
 2. *Repair rounds* (vectorised). Every rule names the domains to redraw — for a shared k-mer or
    a junction run all holders but one (fixed domains, then toeholds, keep theirs) — and those are
-   redrawn together. A round is one pass over all domains, O(total length).
+   redrawn together. A round is one pass over all domains, O(total length). ``toehold_copy``
+   blames, per stray window, the long domain covering 2 or more of its bases, else the toehold.
 3. *Local search.* Repeatedly take the worst-scoring mutable domain (sum of its rule penalties),
    propose a mutation (1-2 point changes where its violations are, or a fresh draw; another pool
    toehold for a toehold) and keep it only if the domain's penalty drops; a domain that resists
@@ -20,16 +27,17 @@ system, rules and backend give the same sequences):
    incrementally (a dict k-mer index, the junctions that touch the domain): a step costs
    O(domain length).
 4. *Objectives*, each in turn, for ``SearchBudget.objective_steps`` proposals, accepted only if
-   no rule penalty (nor an earlier objective) of the mutated domain rises: ``toehold_copy`` (no
-   stray copy of a toehold's sequence in a single strand, ``sequences.rules.occlusion``), then
-   ``crosstalk`` (pairwise duplex ΔG of long/history domains against the others' complements, a
-   vectorised nearest-neighbour estimate, ``sequences.rules.crosstalk``), then its polish
-   ``crosstalk_vienna`` for ``SearchBudget.polish_steps`` proposals: the same cost from ViennaRNA's
-   duplexfold energies (the mutated domain's row and column, pairs the estimate puts below
-   -5.5 kcal/mol), hinge at -7.5; each step draws up to ``objective_draws`` proposals and
-   evaluates the first that keeps every rule and ``toehold_copy`` (not the estimate it corrects).
-   Mutations mostly swap two bases, which keeps the GC window; the polish swaps a base its
-   domain's strongest crosstalk duplex pairs. Systems above :data:`OBJECTIVE_MAX` skip an objective.
+   no rule penalty (nor an earlier objective) of the mutated domain rises (so no stray toehold
+   window comes back where ``toehold_copy`` is a rule): ``toehold_copy`` where it is not a rule
+   (toeholds above :data:`OCCLUSION_RULE_MAX_LOAD` of their pool), then ``crosstalk`` (pairwise
+   duplex ΔG of long/history domains against the others' complements, a vectorised
+   nearest-neighbour estimate, ``sequences.rules.crosstalk``), then its polish
+   ``crosstalk_vienna`` for ``SearchBudget.polish_steps`` proposals (0 by default: opt-in): the
+   same cost from ViennaRNA's duplexfold energies (the mutated domain's row and column, pairs the
+   estimate puts below -5.5 kcal/mol), hinge at -7.5; each step draws up to ``objective_draws``
+   proposals and evaluates the first that keeps every rule and ``toehold_copy`` (not the estimate
+   it corrects). Mutations mostly swap two bases, which keeps the GC window; the polish swaps a base
+   its domain's strongest crosstalk duplex pairs. Systems above :data:`OBJECTIVE_MAX` skip an objective.
 5. *Thermodynamic checks and refinement* (``sequences.checks``, ``sequences.refine``): fold every
    strand (MFE), every gate/fuel/helper complex (ensemble defect; big complexes split at nicks)
    and the strand pairs not designed to bind; if a strand or complex fails, mutate its most
@@ -149,6 +157,13 @@ OBJECTIVE_MAX = 3000
 #: energies need no allowance for the estimate's spread, only a margin above the -8 the checks count.
 POLISH_MARGIN_KCAL = 0.5
 
+#: Toehold domains per pool sequence up to which ``toehold_copy`` is a rule. A clean long domain
+#: needs every window to avoid the toehold set: reduced IRIS (60 of the 196 6-nt sequences, a
+#: random 6-window matches 5-9 %) converges in ~5 repair rounds; the shipped IRIS build (140 of
+#: 196, 17-22 %, only 23 % of 15-nt draws clean inside and those skewed to 8-9 C) left 470 stray
+#: windows and broke junction_run/unique_kmer after 330 s, so there it stays an objective.
+OCCLUSION_RULE_MAX_LOAD = 0.5
+
 
 def objective_rules(rules: SequenceRules, backend: ThermoBackend, system: DomainSystem) -> list[Rule]:
     """The objectives of the search: no stray toehold copy in a single strand (``toehold_copy``),
@@ -254,12 +269,20 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                                       rules.max_run_nt, rules.max_weak_run_nt)
     space = admissible_kmers(k, kmer_alphabet, rules.max_run_nt, rules.max_weak_run_nt)
     rule_set = build_rules(rules, pools, k, lambda s: toehold_dG(backend, s), max_uses)
+    # toehold occlusion as a rule (screened drawing) while the toeholds use at most
+    # OCCLUSION_RULE_MAX_LOAD of their pool; else toehold_copy stays an objective (step 4)
+    load = max((np.sum(table.length[toe_ids] == n) / len(p.codes) for (n, _), p in pools.items()), default=0.0)
+    copies = None
+    if len(free_strands(system)) <= OBJECTIVE_MAX and load <= OCCLUSION_RULE_MAX_LOAD:
+        copies = ToeholdCopies(free_strands(system), as_rule=True)
+        rule_set.append(copies)
     for r in rule_set:
         r.bind(table)
 
-    # 1. constructive generation
+    # 1. constructive generation (long/history domains screened against stray toehold windows)
     t0 = time.perf_counter()
-    drawer = Drawer(table, rules, pools, alphabets, rng, max_uses)
+    drawer = Drawer(table, rules, pools, alphabets, rng, max_uses, screen=copies,
+                    also=[r for r in rule_set if isinstance(r, JunctionRun)], kmer_k=k)
     free = ~table.fixed
     drawer.deal_toeholds(np.flatnonzero(free & (table.kind == TOEHOLD)))
     drawer.redraw(np.flatnonzero(free & (table.kind != TOEHOLD)))
@@ -291,7 +314,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     # 3. local search on what is left (rules first), then on the objectives (crosstalk) while every
     # rule keeps holding
     t0 = time.perf_counter()
-    objectives = objective_rules(rules, backend, system)
+    objectives = [o for o in objective_rules(rules, backend, system) if copies is None or o.name != copies.name]
     for r in objectives:
         r.bind(table)
     steps, accepted = _local_search(table, rule_set, [], drawer, budget, deadline)

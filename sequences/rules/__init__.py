@@ -25,9 +25,11 @@ The rules (defaults from DESIGN §5, all overridable through :class:`SequenceRul
                    i.e. 1 (all distinct) whenever the pool of admissible toeholds is large enough
 ``unique_kmer``    no k-mer shared by two different domains, or by a domain and another domain's
                    complement, found with a k-mer index (code -> owners) in O(total length)
-(objective)        ``toehold_copy``: no single strand (one-strand complex, or a strand of top-strand domains only)
+``toehold_copy``   no single strand (one-strand complex, or a strand of top-strand domains only)
                    holds a toehold's sequence away from that toehold's own copy, junctions included
-                   (toehold occlusion, ``sequences.occlusion``)
+                   (toehold occlusion, ``sequences.occlusion``); enforced while drawing. A rule of
+                   systems up to ``sequences.design.search.OBJECTIVE_MAX`` single strands (not in
+                   :data:`RULE_NAMES`: above it only the ``toehold_occlusion`` check reports it)
 =================  ==================================================================================
 
 The package, one job per module (this module re-exports their public names, and the 2-bit code
@@ -39,7 +41,7 @@ helpers of ``sequences.codes``, so ``from sequences.rules import ...`` keeps wor
 * ``composition`` — ``three_letter``, ``max_run``, ``gc_window``, ``junction_run``;
 * ``toeholds`` — ``toehold_dG``, ``toehold_reuse``;
 * ``kmers`` — ``unique_kmer`` and the choice of its k (:func:`choose_kmer_k`);
-* ``occlusion`` — the ``toehold_copy`` objective;
+* ``occlusion`` — the ``toehold_copy`` rule (and the screen the drawing uses);
 * ``crosstalk`` — the ``crosstalk`` objective (pairwise duplex ΔG of long/history domains against
   the others' complements), lowered by the search once the rules hold.
 

@@ -115,6 +115,31 @@ def test_toehold_copy_objective_counts_what_the_occlusion_check_finds():
     assert pen[table.index["z"]] > 0 and pen[table.index["t"]] > 0 and pen[table.index["x"]] == 0
 
 
+def test_toehold_copy_screen_and_blame_see_junctions():
+    system = toy_system()
+    seqs = {"t": "TCTACC", "u": "CTACCA", "x": "TCATCACTTACCACT", "y": "CTTCACATCACCTAT",
+            "z": "ACTCATACCATCACT"}  # helper H = z u: z's last T + u's CTACC = t, across the junction
+    table = DomainTable(system)
+    for name, seq in seqs.items():
+        table.set(table.index[name], encode(seq))
+    rule = ToeholdCopies(free_strands(system), weight=1.0)
+    rule.bind(table)
+    assert [(v.subject, v.detail.split(" ")[2]) for v in rule.violations(table)] == [("H", "14")]
+    z, u = table.index["z"], table.index["u"]
+    assert rule.blame(table)[u] and not rule.blame(table)[z]  # the long domain's last base alone cannot avoid it
+    # the screen counts the junction window with the neighbour as it is: a z ending in A makes none
+    cands = np.stack([encode("ACTCATACCATCACT"), encode("ACTCATACCATCACA"), encode("TCTACCACATCACAT")])
+    assert rule.screen(table, z, cands).tolist() == [1.0, 0.0, 3.0]  # the last: t and u inside, t across
+    assert rule.domain_penalty(table, z, table.get(z)) == 1.0
+    assert rule.screen(table, u, np.stack([encode("ACATCA")])).tolist() == [0.0]
+
+
+def test_designs_meet_toehold_copy_and_the_occlusion_check():
+    d = design_sequences(toy_system(), seed=2)
+    assert d.violations == [] and d.occlusion == []
+    assert all(c.passed for c in d.checks if c.check == "toehold_occlusion")
+
+
 def test_crosstalk_objective_is_incremental():
     rng = np.random.default_rng(3)
     system = DomainSystem()

@@ -125,13 +125,16 @@ def test_sequence_rules_hold_on_every_strand(design):
     assert signal and all(set(r.sequence) <= set("ACT") for r in signal)
 
 
-def test_local_search_alone_repairs_every_rule():
+def test_local_search_alone_repairs_every_rule(monkeypatch):
+    # without toehold_copy (above OBJECTIVE_MAX) domains are drawn unscreened, so rules fail after drawing
+    monkeypatch.setattr("sequences.design.search.OBJECTIVE_MAX", 0)
     d = design_sequences(small_system(), seed=3, budget=SearchBudget(repair_rounds=0), checks=False)
     assert d.violations == []
     assert d.stats["local_accepted"] > 0
 
 
-def test_budget_end_reports_what_fails():
+def test_budget_end_reports_what_fails(monkeypatch):
+    monkeypatch.setattr("sequences.design.search.OBJECTIVE_MAX", 0)  # unscreened drawing (see above)
     d = design_sequences(small_system(), seed=3, budget=SearchBudget(repair_rounds=0, local_steps=1), checks=False)
     assert d.violations
     assert d.stats["budget_exhausted"]
