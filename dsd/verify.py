@@ -56,8 +56,16 @@ same toehold ``t_B`` several times and Peppercorn enumerates every remote, mis-r
 intramolecular toehold pairing among them (6 s for ``A -> 8 B``, minutes for IRIS's fan-outs).
 Those pairings are slower than 0.1 /s in Peppercorn's own rate model and cannot displace anything
 (the neighbouring domains do not match), so leaving them out changes no condensed reaction;
-``A -> 8 B`` then takes 0.2 s. 0.1 /s also sets the release cutoff so that 6-nt toeholds open.
+``A -> 8 B`` then takes 0.2 s. 0.1 /s also sets the release cutoff so that 6-nt toeholds open;
+:func:`enumerate_system` scales the energy per base pair for longer toeholds (a 7-nt toehold opens at
+~0.006 /s in Peppercorn's default model, so a bound input would otherwise never leave a gate it
+cannot displace and every shape would fail bisimulation; measured: 0/11 shapes of IRIS with 7-nt
+toeholds). Designed 7-nt A/C/T toeholds are -7.7 kcal/mol (-1.1 per bp), weaker than the default's -1.7.
 """
+
+
+#: Peppercorn's default free energy per base pair (kcal/mol) of its opening-rate model.
+PEPPERCORN_DG_BP = -1.7
 
 
 def enumerate_system(system: DomainSystem, excess_nM: float = 100.0, k_slow: float = K_SLOW):
@@ -71,10 +79,15 @@ def enumerate_system(system: DomainSystem, excess_nM: float = 100.0, k_slow: flo
                for c in system.complexes]
     text = format_pil(DomainSystem(system.domains, present, system.species_of))
     max_strands = max(len(c.strands) for c in system.complexes)
+    # toeholds are designed to be reversible: a toehold longer than 6 nt gets Peppercorn's per-base-
+    # pair energy scaled so that it opens as a 6-nt one does in the default model (dG_bp before k_slow:
+    # the k_slow setter derives the release cutoff from it; Peppercorn sets attributes in the order given)
+    toehold_nt = max((d.length for d in system.domains.values() if d.kind == "toehold"), default=0)
+    dG_bp = PEPPERCORN_DG_BP * min(1.0, 6 / toehold_nt) if toehold_nt else PEPPERCORN_DG_BP
     clear_memory()  # Peppercorn keeps global registries of domains/complexes: isolate systems
     try:
         enum, _ = enumerate_pil(text, detailed=False, condensed=True, max_complex_size=max_strands + 2,
-                               k_slow=k_slow)
+                               dG_bp=dG_bp, k_slow=k_slow)
         complexes = {str(m): m.representative for m in enum.resting_macrostates}
         # Peppercorn names the complexes it finds in enumeration order, which follows Python's
         # hash seed: rename them by their kernel so that a verification reads the same every run

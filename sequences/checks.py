@@ -20,13 +20,12 @@ Rows (``Check(check, subject, value, threshold, passed)``):
   at nicks (``split_complex``; the subject says into how many pieces); above ``max_complexes`` a
   seeded sample is checked and a summary row says so;
 * ``spurious_dG`` — the exhaustive screen (``sequences.screen``, up to ``screen_max_pairs`` pairs):
-  every pair of a strand that is or becomes single-stranded with every strand of the tube, its
-  hybrid ΔG with the designed pairings taken out, against ``spurious_min_kcal``; rows: every
-  failing pair (worst first, at most ``max_rule_rows``) and the worst, plus a ``spurious_screen``
-  row whose value is the pairs screened and threshold the pairs claimed, F(F+1)/2 + F(N-F)
-  (IRIS: 65,682 pairs; pairs whose proven lower bound reaches the threshold pass unfolded,
-  ``sequences.screen_bound``). Above ``screen_max_pairs`` (mnist14 scale)
-  pairs sharing a complementary k-mer outside designed complementarity (most shared first) and a
+  every pair of a strand that is or becomes single-stranded with every strand of the tube (complement
+  strands by their exposed domains, ``sequences.exposure``), hybrid ΔG with the designed pairings taken
+  out, against ``spurious_min_kcal``; rows: every failing pair (worst first, at most ``max_rule_rows``)
+  and the worst, plus a ``spurious_screen`` row: pairs screened against pairs claimed, F(F+1)/2 +
+  F(N-F) (IRIS: 65,682; pairs whose proven lower bound reaches the threshold pass unfolded,
+  ``sequences.screen_bound``). Above ``screen_max_pairs`` (mnist14 scale) pairs sharing a complementary k-mer outside designed complementarity (most shared first) and a
   seeded random sample of pairs are evaluated instead, long strands cut to windows of
   ``spurious_flank_nt`` around their longest complementary stretch, with ``spurious_screen``
   summaries (flagged, evaluated, sampled out of all pairs).
@@ -41,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sequences.codes import encode, revcomp_codes
+from sequences.exposure import expose
 from sequences.rules import RULE_NAMES
 from sequences.structure import kernel_to_target, split_complex
 from sequences.thermo import ThermoBackend
@@ -124,8 +124,8 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
     k = options.spurious_k or min(max(design.kmer_k, 6), 12)
     domain_nt = {name: d.length for name, d in design.system.domains.items()}
     free = free_strands(design, every)
-    n_free = len(free)
-    if n_free * (n_free + 1) // 2 + n_free * (len(every) - n_free) <= options.screen_max_pairs:
+    every = expose(design.system, every, {s.domains for s in free})  # complement strands: exposed domains only
+    if (n_free := len(free)) * (n_free + 1) // 2 + n_free * (len(every) - n_free) <= options.screen_max_pairs:
         rows += screen_rows(every, {s.domains for s in free}, domain_nt, backend, rules.spurious_min_kcal, options,
                             design.stats)
     else:  # mnist14 scale: k-mer flagged pairs and a seeded sample

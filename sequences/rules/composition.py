@@ -68,15 +68,6 @@ def end_weak_runs(block: np.ndarray, run_nt: int) -> np.ndarray:
     return weak[:, :run_nt].all(axis=1).astype(np.int64) + weak[:, -run_nt:].all(axis=1)
 
 
-def end_weak_runs(block: np.ndarray, run_nt: int) -> np.ndarray:
-    """Per row: how many of its two ends (first, last ``run_nt`` bases) are all weak (A/T)."""
-    block = np.atleast_2d(block)
-    if block.shape[1] < run_nt:
-        return np.zeros(block.shape[0], dtype=np.int64)
-    weak = (block == 0) | (block == 3)
-    return weak[:, :run_nt].all(axis=1).astype(np.int64) + weak[:, -run_nt:].all(axis=1)
-
-
 def _stem_table() -> np.ndarray:
     """Weak 4-mers (2-bit codes) a long domain may not hold: palindromes and the reverse-complement-
     larger of each pair. The rest never meet their own reverse complement, so no A/T helix of 4 bp

@@ -133,3 +133,16 @@ def test_every_shape_of_the_reduced_reference_crns_verifies(name):
     results = verify_crn(crn, get_scheme("soloveichik2010"))
     assert all(r.passed for r in results), [r.detail for r in results if not r.passed]
     assert sorted(i for r in results for i in r.reactions) == list(range(len(crn.reactions)))
+
+
+@pytest.mark.parametrize("toehold_nt, reaction", [(7, UNI), (7, BI), (8, Reaction([("A", 1)], [("B", 2)]))])
+def test_longer_toeholds_verify(toehold_nt, reaction):
+    # a 7- or 8-nt toehold opens slower than k_slow in Peppercorn's default model (-1.7 kcal/mol per
+    # bp): without the scaled energy a bound input never leaves a gate and every shape failed
+    res = verify_reaction(reaction, get_scheme("soloveichik2010", toehold_nt=toehold_nt))
+    assert res.passed, res.detail
+
+
+def test_longer_toeholds_still_catch_a_missing_product():
+    res = verify_reaction(UNI, TranslatorMissingLastProduct(toehold_nt=7))
+    assert not res.passed and "no CRN bisimulation" in res.detail

@@ -15,7 +15,8 @@ from reference_models import REFERENCE_DIR, reference_json
 
 RNA = pytest.importorskip("RNA")
 from vienna_reference import dna_model as md, revcomp  # noqa: E402
-pytestmark = pytest.mark.slow
+# one worker builds the design the tests read (the module fixture would run once per worker)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("design_iris")]
 
 
 
