@@ -81,12 +81,12 @@ def occupancy(iris, m) -> dict[str, float]:
 
 
 def test_iris_design_and_checks_time_and_rules_hold(iris):
-    # Issue 11 asks <= 120 s for design + checks; the exhaustive spurious screen (65k-pair duplexfold) alone
-    # takes 60-75 s on 2 idle cores and ~150 s when pytest runs beside it, so the target is open there. This
-    # guards against regressions (the screen running twice took the stage to 215 s under load).
+    # Issue 11 asks <= 120 s for design + checks on a quiet machine (benchmarks/design.py measures it); under
+    # pytest beside other tests this only guards against regressions (a screen running twice took 215 s)
     assert iris["seconds"] < 240
-    failed = [r for r in iris["checks"] if r["pass"] == "false" and r["check"] not in ("crosstalk_rate",
-                                                                                      "spurious_dG")]
+    # every check passes but crosstalk_rate (issue 11 item 1: its own test below); the spurious screen and
+    # the toehold occlusion are held here too
+    failed = [r for r in iris["checks"] if r["pass"] == "false" and r["check"] != "crosstalk_rate"]
     assert not failed, failed[:5]
     assert len(iris["domains"]) == 263
 
