@@ -179,6 +179,7 @@ def test_missing_user_data_is_one_line_naming_the_field(name, words, tmp_path):
 # --- builds on small settings ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the whole chain, sequence design included (the only not-slow test that designed)
 def test_heart_builds_to_an_order(tmp_path):
     result, out, b = build(tmp_path, small("heart", simulation={"examples": 40}, dsd={"examples": 20},
                                            sequences={"seconds": 60}))
