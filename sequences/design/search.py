@@ -47,8 +47,7 @@ Crosstalk (issue 11 item 1): fraction of ordered long/history pairs with ΔG(a +
 against the same domains with their letters shuffled; every measurement (GC and weak-run
 settings, the polish, complex defects, the shipped fan-out-4 system) is in
 :mod:`sequences.design.crosstalk_notes`. In short: the rate falls with the C count and with longer
-weak runs, and the single strands' A·T self-structure (complex_defect) and the strand-pair screen
-(spurious_dG) rise with them. No setting measured meets the crosstalk bound and keeps every
+weak runs, and the single strands' A·T self-structure (complex_defect) rises with them. No setting measured meets the crosstalk bound and keeps every
 check of the shipped IRIS build, so the defaults stay (GC 30-60 %, weak <= 3, the polish off)
 and the low-crosstalk setting is opt-in (``gc_min: 0.30, gc_max: 0.43, long_max_weak_run_nt: 5``,
 ``SearchBudget(polish_steps=1200)``: reduced IRIS 0.075 against 0.115 shuffled).
