@@ -223,3 +223,6 @@ def test_estimate_steps_is_validated_and_none_by_default():
     assert SearchBudget(estimate_steps=0).estimate_steps == 0
     with pytest.raises(ValueError, match="SearchBudget.estimate_steps"):
         SearchBudget(estimate_steps=-1)
+    assert SearchBudget().refine_holds_crosstalk is False
+    with pytest.raises(ValueError, match="SearchBudget.refine_holds_crosstalk"):
+        SearchBudget(refine_holds_crosstalk=1)
