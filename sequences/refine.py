@@ -85,13 +85,14 @@ class ThermoEvaluator:
 
 def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands, failing: set[str], *,
            backend: ThermoBackend, defect_max: float, mfe_min_kcal: float, piece_nt: int, piece_strands: int,
-           max_steps: int, deadline: float, rng: np.random.Generator) -> dict:
+           max_steps: int, deadline: float, rng: np.random.Generator, keep: list[Rule] = ()) -> dict:
     """Mutate domains until the checked ``complexes`` and ``strands`` pass, or the budget ends.
 
     ``complexes`` are :class:`dsd.domains.Complex` and ``strands`` objects with ``name`` and
     ``domains`` (the subjects the checks fold); ``failing`` names those that failed (the others
     passed and count as 0 until a change touches them). ``rule_set`` must have its incremental
-    structures built. Returns counts.
+    structures built. ``keep``: objectives (e.g. the crosstalk polish, incremental structures built)
+    whose cost of the mutated domain may not rise either. Returns counts.
     """
     seqs = TableSequences(table)
     ev = ThermoEvaluator(backend, piece_nt, piece_strands)
@@ -159,13 +160,15 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         if sum(r.domain_penalty(table, i, new) for r in rule_set) > sum(r.domain_penalty(table, i, old)
                                                                          for r in rule_set):
             continue
+        if keep and not _keeps_cost(keep, table, i, old, new):
+            continue
         affected = holders.get(i, [])
         before = sum(excess[j] for j in affected)
         table.set(i, new)
         after_each = {j: evaluate(j)[0] for j in affected}
         if sum(after_each.values()) < before - 1e-12:
             accepted += 1
-            for r in rule_set:
+            for r in list(rule_set) + list(keep):
                 r.update(table, i, old, new)
             excess.update(after_each)
             for j in affected:
@@ -181,6 +184,18 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         "folds": ev.folds,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _keeps_cost(keep, table: DomainTable, i: int, old: np.ndarray, new: np.ndarray) -> bool:
+    """Whether domain ``i``'s summed cost in the objectives ``keep`` does not rise from ``old`` to ``new``."""
+    before = sum(r.domain_penalty(table, i, old) for r in keep) + 1e-9
+    total = 0.0
+    for r in keep:
+        below = getattr(r, "domain_penalty_below", None)
+        total += below(table, i, new, before - total) if below else r.domain_penalty(table, i, new)
+        if total >= before:
+            return False
+    return True
 
 
 def _rc(seq: str) -> str:

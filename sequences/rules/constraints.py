@@ -37,7 +37,7 @@ class SequenceRules:
         Longest allowed weak run *inside* a domain of ``gc_kinds`` (long and history) away from its
         ends (at least ``max_weak_run_nt``); a run touching a domain end, junctions and toeholds keep
         ``max_weak_run_nt``. None (the default): ``max_weak_run_nt`` everywhere. 5 with a 28-37.5 % GC window (exactly 5 C of 15) is the
-        low-crosstalk setting measured in ``sequences.design.search``: crosstalk below 0.8x the
+        low-crosstalk setting measured in ``sequences.design.crosstalk_notes``: crosstalk below 0.8x the
         shuffled rate, but more A·T self-structure in long single strands (complex defects).
     gc_min, gc_max : float
         GC fraction window (0-1) for the kinds in ``gc_kinds``.

@@ -2,6 +2,7 @@
 ViennaCrosstalk) and the relaxed weak-run rule inside long/history domains, measured against
 ViennaRNA's cofold MFE of a + b* computed here (tests/vienna_reference.py)."""
 
+import math
 import re
 
 import numpy as np
@@ -152,3 +153,76 @@ def test_polish_lowers_vienna_crosstalk_and_keeps_every_rule():
     stats = polished.stats["crosstalk_polish"]
     assert stats["accepted"] > 0 and stats["duplexfold_calls"] > 0
     assert rate(polished) < rate(plain)
+
+
+def test_bounded_polish_cost_is_exact_below_the_bound_and_folds_less_above_it():
+    rng = np.random.default_rng(11)
+    doms = random_domains(rng, 40, c_count=6)
+    table = long_table(doms)
+    rule = ViennaCrosstalk(NNModel.from_vienna(), ViennaDuplex(), cutoff_kcal=-7.5, prefilter_kcal=-2.0)
+    rule.bind(table)
+    rule.start_incremental(table)
+    rule.batch = 4
+    new = encode(random_domains(rng, 1, c_count=6)[0])
+    full = rule.domain_penalty(table, 5, new)
+    assert full > 0
+    calls = rule.duplex.calls
+    assert rule.domain_penalty_below(table, 5, new, full + 1.0) == pytest.approx(full)
+    every = rule.duplex.calls - calls
+    calls = rule.duplex.calls
+    partial = rule.domain_penalty_below(table, 5, new, full / 4)
+    assert full / 4 <= partial <= full + 1e-9
+    assert rule.duplex.calls - calls < every  # stopped folding once the bound was reached
+    # a full evaluation is reused by the update that accepts it
+    assert rule.domain_penalty_below(table, 5, new, math.inf) == pytest.approx(full)
+    calls = rule.duplex.calls
+    old = table.get(5).copy()
+    table.set(5, new)
+    rule.update(table, 5, old, new)
+    assert rule.duplex.calls == calls
+    assert rule.domain_penalty(table, 5, new) == pytest.approx(full)
+
+
+def test_capped_polish_cost_counts_a_strong_pair_at_most_the_cap():
+    rng = np.random.default_rng(3)
+    doms = random_domains(rng, 12, c_count=6)
+    doms[1] = doms[0]  # a pair far below -8 kcal/mol
+    table = long_table(doms)
+    plain = ViennaCrosstalk(NNModel.from_vienna(), ViennaDuplex(), cutoff_kcal=-7.5, prefilter_kcal=0.0)
+    capped = ViennaCrosstalk(NNModel.from_vienna(), ViennaDuplex(), cutoff_kcal=-7.5, prefilter_kcal=0.0,
+                             cap_kcal=1.0)
+    for rule in (plain, capped):
+        rule.bind(table)
+    p, c = plain.penalties(table), capped.penalties(table)
+    assert plain.G[0, 1] < -15 and p[0] > 7
+    assert c[0] <= 1.0 * 2 * (len(doms) - 1) and c[0] < p[0]
+    assert np.all(c <= p + 1e-9)
+
+
+def test_refinement_keeps_a_kept_objective_from_rising():
+    from sequences.refine import _keeps_cost
+
+    class Cost:
+        """Cost of domain 0 = its number of A (a stand-in objective)."""
+
+        def domain_penalty(self, table, i, codes):
+            return float((codes == 0).sum())
+
+    table = long_table(["CAACTTACCATACTC", "ACCTATCTCAACTAC"])
+    old = table.get(0).copy()
+    fewer, more = old.copy(), old.copy()
+    fewer[1] = 3  # A -> T
+    more[0] = 0  # C -> A
+    assert _keeps_cost([Cost()], table, 0, old, fewer)
+    assert _keeps_cost([Cost()], table, 0, old, old)
+    assert not _keeps_cost([Cost()], table, 0, old, more)
+
+
+def test_estimate_steps_is_validated_and_none_by_default():
+    assert SearchBudget().estimate_steps is None
+    assert SearchBudget(estimate_steps=0).estimate_steps == 0
+    with pytest.raises(ValueError, match="SearchBudget.estimate_steps"):
+        SearchBudget(estimate_steps=-1)
+    assert SearchBudget().refine_holds_crosstalk is False
+    with pytest.raises(ValueError, match="SearchBudget.refine_holds_crosstalk"):
+        SearchBudget(refine_holds_crosstalk=1)
