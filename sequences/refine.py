@@ -83,6 +83,11 @@ class ThermoEvaluator:
         return self._mfe[seq]
 
 
+#: Pool toeholds a refinement step draws for a toehold until one keeps every sequence rule (a rule
+#: test costs no fold; with ``toehold_copy`` a rule most pool toeholds would make a stray copy).
+TOEHOLD_DRAWS = 40
+
+
 def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands, failing: set[str], *,
            backend: ThermoBackend, defect_max: float, mfe_min_kcal: float, piece_nt: int, piece_strands: int,
            max_steps: int, deadline: float, rng: np.random.Generator, keep: list[Rule] = ()) -> dict:
@@ -154,11 +159,15 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
                            for i in ids])
         i = ids[int(rng.choice(len(ids), p=weight / weight.sum()))]
         old = table.get(i).copy()
-        new = drawer.propose(i, hot[i])
-        if np.array_equal(new, old):
-            continue
-        if sum(r.domain_penalty(table, i, new) for r in rule_set) > sum(r.domain_penalty(table, i, old)
-                                                                         for r in rule_set):
+        rules_old = sum(r.domain_penalty(table, i, old) for r in rule_set)
+        # a toehold draws pool sequences until one keeps every rule (few do where toehold_copy is a rule)
+        for _ in range(TOEHOLD_DRAWS if table.kind[i] == TOEHOLD else 1):
+            new = drawer.propose(i, hot[i])
+            if not np.array_equal(new, old) and sum(r.domain_penalty(table, i, new) for r in rule_set) <= rules_old:
+                break
+        else:
+            if table.kind[i] == TOEHOLD and not keep:  # none does: exchange sequences with another toehold
+                accepted += _swap(table, rule_set, i, rng, holders, excess, evaluate, tries, k)
             continue
         if keep and not _keeps_cost(keep, table, i, old, new):
             continue
@@ -184,6 +193,45 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         "folds": ev.folds,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _swap(table: DomainTable, rule_set: list[Rule], i: int, rng: np.random.Generator, holders, excess, evaluate,
+          tries, k: int) -> int:
+    """Exchange the sequences of toehold ``i`` and a random other toehold of its length: the set of
+    toehold sequences stays the same, so no new stray toehold copy appears inside long domains
+    (only across the junctions, which the rules test). Kept (returns 1) only if no sequence rule of
+    the two rises and the summed excess of the subjects holding either drops."""
+    same = np.flatnonzero((table.kind == TOEHOLD) & (table.length == table.length[i]) & ~table.fixed)
+    same = same[same != i]
+    if not len(same):
+        return 0
+    j = int(same[int(rng.integers(len(same)))])
+    a, b = table.get(i).copy(), table.get(j).copy()
+    if np.array_equal(a, b):
+        return 0
+
+    def pen() -> float:
+        return sum(r.domain_penalty(table, x, table.get(x)) for r in rule_set for x in (i, j))
+
+    def put(x: int, old: np.ndarray, new: np.ndarray) -> None:
+        table.set(x, new)
+        for r in rule_set:
+            r.update(table, x, old, new)
+
+    before_rules = pen()
+    put(i, a, b)
+    put(j, b, a)
+    affected = sorted(set(holders.get(i, [])) | set(holders.get(j, [])))
+    if pen() <= before_rules:
+        after_each = {x: evaluate(x)[0] for x in affected}
+        if sum(after_each.values()) < sum(excess[x] for x in affected) - 1e-12:
+            excess.update(after_each)
+            for x in affected:
+                tries[x] = 0 if x != k else tries[x]
+            return 1
+    put(j, a, b)
+    put(i, b, a)
+    return 0
 
 
 def _keeps_cost(keep, table: DomainTable, i: int, old: np.ndarray, new: np.ndarray) -> bool:
