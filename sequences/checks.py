@@ -434,10 +434,10 @@ def screen_rows(every: list[_Strand], free: set, domain_nt: dict[str, int], back
     strands = [ScreenStrand(s.name, s.sequence, s.domains, s.domains in free) for s in every]
     c = backend.conditions
     res = run_screen(strands, domain_nt, c.temperature_C, getattr(backend, "na_equivalent_M", c.na_M),
-                     options.screen_workers, threshold_kcal=threshold, compute=options.screen_compute)
-    dG = res.dG_kcal  # NaN: not folded, its proven lower bound is at or above the threshold (passes)
-    order = np.argsort(dG, kind="stable")
-    bad = int(np.sum(dG < threshold))
+                     options.screen_workers, threshold_kcal=threshold, compute=options.screen_compute,
+                     exact_worst=options.max_rule_rows)
+    dG = res.dG_kcal  # NaN: not folded, its proven bounds both lie at/above (passes) or below the threshold
+    order, bad = np.argsort(dG, kind="stable"), int(np.sum(res.failing))
     name = lambda k: f"{strands[res.pairs[k, 0]].name}+{strands[res.pairs[k, 1]].name}"  # noqa: E731
     rows = [Check("spurious_dG", name(k), round(float(dG[k]), 3), threshold, False)
             for k in order[:min(bad, options.max_rule_rows)].tolist()]
@@ -445,17 +445,17 @@ def screen_rows(every: list[_Strand], free: set, domain_nt: dict[str, int], back
         w = int(order[0])
         rows.append(Check("spurious_dG", f"worst: {name(w)} ({bad} of {len(dG)} pairs below, designed pairings "
                                          f"forbidden)", round(float(dG[w]), 3), threshold, bad == 0))
-    skipped = res.skipped
+    skipped, fob = res.skipped, res.failed_on_bound
     rows.append(Check("spurious_screen", f"pairs screened (all: {res.free} single-stranded strands x {res.strands} "
-                                         f"strands of the tube, F(F+1)/2 + F(N-F); {skipped} of them passed on a "
-                                         f"proven lower bound without folding; {res.seconds:.1f} s)",
+                                         f"strands of the tube, F(F+1)/2 + F(N-F); unfolded: {skipped} passed on a "
+                                         f"proven lower bound, {fob} failed on an upper one; {res.seconds:.1f} s)",
                       float(len(res.pairs)), float(res.expected), len(res.pairs) == res.expected))
     edges = np.arange(-30.0, 1.0, 1.0)
     folded = dG[~np.isnan(dG)]
     counts, _ = np.histogram(np.clip(folded, -30.0, 0.0), bins=edges)
     stats["spurious_screen"] = {"pairs": len(res.pairs), "expected": res.expected, "below": bad,
                                 "seconds": round(res.seconds, 2), "threshold_kcal": threshold,
-                                "folded": int(len(folded)), "passed_on_bound": skipped,
+                                "folded": int(len(folded)), "passed_on_bound": skipped, "failed_on_bound": fob,
                                 "histogram_kcal": {"edges": edges.tolist(), "counts": counts.tolist(),
                                                    "of": "folded pairs"}}
     return rows

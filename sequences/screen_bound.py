@@ -1,29 +1,37 @@
-"""A proven lower bound on ViennaRNA's ``duplexfold`` energy, to skip pairs that cannot reach a threshold.
+"""Proven lower and upper bounds on ViennaRNA's ``duplexfold`` energy, so most pairs need no fold.
 
-What ``duplexfold`` minimises (ViennaRNA 2.x ``duplex.c``): over chains of inter-strand base pairs
-``p_1 .. p_m`` (``i`` rising in the first strand, ``j`` falling in the second), the energy
-``DuplexInit + ext(p_1) + Σ E_IntLoop(p_t, p_t+1) + ext(p_m)`` (dcal/mol), where ``ext`` is
-``E_ExtLoop`` (terminal AU and dangles) and each link is a stack (``p_t+1`` diagonally next to
-``p_t``) or an interior loop / bulge of at most 30 unpaired bases.
+What ``duplexfold`` minimises (ViennaRNA 2.x ``duplex.c``, dcal/mol): over chains of inter-strand
+base pairs ``p_1 .. p_m`` (``i`` rising in the first strand ``a``, ``j`` falling in ``b``),
+``DuplexInit + ext5(p_1) + Σ E_IntLoop(p_t, p_t+1) + ext3(p_m)``, where ``ext5`` / ``ext3`` are
+``E_ExtLoop`` of the end pairs with their outer neighbours (-1 past a strand end) and each link is
+a stack (the next pair diagonally adjacent) or an interior loop / bulge of ``n1`` unpaired bases in
+``a`` and ``n2`` in ``b``, ``n1 + n2 <= 30``. Every term is a function of the two pairs' types and
+of the four bases next to them (``E_IntLoop``'s arguments), so on the grid of ``a`` against ``b``
+reversed a chain is a path that rises in both coordinates and its energy a sum of table look-ups.
 
-The relaxation. Let ``L`` be the smallest energy any non-stack link can have (over loop sizes,
-pair types and unpaired neighbour bases that can occur), ``X`` the smallest ``ext`` term, and
-require every stack energy ``<= 0`` and ``L >= 0``. Then any chain costs at least
-``D = DuplexInit + X + Σ stacks + (links that are loops) · L + X``: a loop link may be replaced by
-``L`` and the jump allowed anywhere up and to the right (more chains, so a smaller minimum). That
-minimum is the dynamic programme of :func:`lower_bounds`, exact stack energies along diagonals
-and a 2-D prefix minimum for the jumps, O(n m) per pair and vectorised over pairs. So
-``duplexfold(a, b) >= bound(a, b)``: a pair whose bound is at or above the threshold passes
-(ΔG >= threshold) without being folded.
+The bounds, one dynamic programme. Let ``SHAPES`` be the stack (0, 0) and the small loops with
+``n1, n2 <= 2`` and let ``L`` be the smallest ``E_IntLoop`` over every other loop shape of at most
+30 unpaired bases, every pair type and every neighbour base (:func:`_loop_min`). Over the same
+chains, with the same exact start and end terms:
 
-Which pairs. The conditions hold for DNA Mathews 2004 when only A·T pairs can form (neither strand
-has a G: the three-letter A/C/T strands of the code against each other): L = +1.01 kcal/mol
-(a 1x1 loop) at 25 °C, stacks -0.83..-1.23. Other pairs (C·G possible; there a G·G 1x1 loop is
--2.2 kcal/mol, so L < 0) get no bound and are folded. ``L`` is computed from ViennaRNA's own
-``E_IntLoop`` for the model in force (all types and neighbours for loops of up to 6 unpaired
-bases, every tabulated special loop among them; above, the loop energy is a size term plus
-neighbour-only mismatch terms, so the neighbour minimum of one representative per loop class plus
-the size difference gives the minimum; tests compare the bound with ``duplexfold`` itself).
+* lower: links of a shape in ``SHAPES`` cost their exact energy (looked up with the real types and
+  neighbours); any other link costs ``L`` and may jump from any pair up and to the left (a 2-D
+  prefix minimum). Every ``duplexfold`` chain is a chain of this programme with each term the
+  same or smaller, so ``lower <= duplexfold(a, b)``. No sign condition is needed: a chain has at
+  most ``min(len a, len b)`` links, so the minimum is finite.
+* upper: only links of a shape in ``SHAPES``, at their exact energy. These chains are
+  ``duplexfold`` chains (all shapes have at most 4 unpaired bases <= 30) with their exact energy,
+  so their minimum is ``>= duplexfold(a, b)``.
+
+So ``lower <= duplexfold <= upper``: a pair with ``lower >= threshold`` passes and one with
+``upper < threshold`` fails without a fold. ``L`` comes from ViennaRNA's own ``E_IntLoop`` for
+the model in force (loops of up to 6 unpaired bases exhaustively; above, each loop class is a size
+term plus neighbour terms, so one representative's neighbour minimum plus the size difference);
+DNA Mathews 2004 at 25 °C, 1 M Na+: 1x1 loops go down to -2.22 kcal/mol (G·G), 2x2 to +0.08,
+every shape outside ``SHAPES`` >= +1.34. Tests compare both bounds with ``duplexfold`` itself.
+
+Cost: O(len a · len b · |SHAPES|) per pair, vectorised over a batch of pairs padded to a common
+size (padding never pairs and reads as a strand end); a few µs per 100 cells.
 """
 
 from __future__ import annotations
@@ -40,36 +48,48 @@ except ImportError:  # pragma: no cover - viennarna is a dependency
     RNA = None
 
 MAXLOOP = 30
-AT_TYPES = (5, 6)  # ViennaRNA pair types A-U, U-A
-AT_BASES = (0, 1, 2, 4)  # N, A, C, U: the unpaired neighbours of a G-free pair
+TYPES = (1, 2, 3, 4, 5, 6)  # ViennaRNA pair types CG GC GU UG AU UA (G·T never forms with noGU)
+BASES = (0, 1, 2, 3, 4)  # N A C G U
+NONE = 5  # code of "no base" (outside the strand, or padding)
 RTYPE = (0, 2, 1, 4, 3, 6, 5, 7)
+SHAPES = ((0, 0),) + tuple((n1, n2) for n1 in range(3) for n2 in range(3) if n1 + n2)
 CODE = np.zeros(256, dtype=np.int8)
 for _ch, _v in zip("ACGTUacgtu", (1, 2, 3, 4, 4, 1, 2, 3, 4, 4)):
     CODE[ord(_ch)] = _v
-PAIR = np.zeros((5, 5), dtype=np.int8)  # ViennaRNA pair types of (base in a, base in b), G·T off
+PAIR = np.zeros((6, 6), dtype=np.int8)  # ViennaRNA pair types of (base in a, base in b), G·T off
 PAIR[2, 3], PAIR[3, 2], PAIR[1, 4], PAIR[4, 1] = 1, 2, 5, 6
 INF = 10 ** 7
+KEY = 8 * 6 * 6  # a cell's key: (pair type, neighbour in a, neighbour in b)
 
 
 @dataclass(frozen=True)
 class BoundModel:
-    """The constants of the relaxation (dcal/mol) for A·T-only pairs under the current ViennaRNA model."""
+    """The look-up tables of the bounds (dcal/mol) for the current ViennaRNA model.
 
-    init: int
-    ext_min: int
+    ``start[key]``: DuplexInit + E_ExtLoop(type, a[i-1], b[j+1]) of a chain's first pair,
+    ``end[key]``: E_ExtLoop(rtype, b[j-1], a[i+1]) of its last pair, ``loops[s][outer, inner]``:
+    E_IntLoop of shape ``SHAPES[s]`` between an outer pair (key: type, a[k+1], b[l-1]) and an
+    inner pair (key: type, a[i-1], b[j+1]); INF where a type is 0 (no pair)."""
+
+    start: np.ndarray  # (KEY,)
+    end: np.ndarray  # (KEY,)
+    loops: tuple[np.ndarray, ...]  # per shape, (KEY * KEY,) flat: outer * KEY + inner
     loop_min: int
-    stack: np.ndarray  # (7, 7): stack[t_outer, t_inner], 0 where no stack
 
-    @property
-    def valid(self) -> bool:
-        """Whether the relaxation is a lower bound: loops cost >= 0 and stacks <= 0."""
-        return self.loop_min >= 0 and bool(np.all(self.stack <= 0))
+
+def _key(t: int, x: int, y: int) -> int:
+    return (t * 6 + x) * 6 + y
+
+
+def _vienna_base(x: int) -> int:
+    return -1 if x == NONE else x
 
 
 def _loop_min(P) -> int:
-    """The smallest ``E_IntLoop`` (non-stack) between two A·T pairs with N/A/C/U neighbours (dcal/mol)."""
-    nb = list(itertools.product(AT_BASES, repeat=4))
-    types = list(itertools.product(AT_TYPES, AT_TYPES))
+    """The smallest ``E_IntLoop`` (dcal/mol) over every loop shape not in ``SHAPES`` (at most
+    ``MAXLOOP`` unpaired bases), all pair types and all neighbour bases."""
+    nb = list(itertools.product(BASES, repeat=4))
+    types = list(itertools.product(TYPES, TYPES))
 
     def over_neighbours(n1: int, n2: int) -> dict:
         return {(t1, t2): min(RNA.E_IntLoop(n1, n2, t1, t2, *x, P) for x in nb) for t1, t2 in types}
@@ -77,7 +97,7 @@ def _loop_min(P) -> int:
     best = INF
     for n1 in range(7):  # every loop of up to 6 unpaired bases, all types and neighbours
         for n2 in range(7 - n1):
-            if n1 + n2:
+            if n1 + n2 and (n1, n2) not in SHAPES:
                 best = min(best, min(over_neighbours(n1, n2).values()))
     # above 6 unpaired bases: bulge, 1xn or generic loop, each a size term plus neighbour terms
     reps = {"bulge": (0, 7), "1xn": (1, 6), "generic": (3, 4)}
@@ -94,56 +114,97 @@ def _loop_min(P) -> int:
     return int(best)
 
 
+def _loop_table(P, n1: int, n2: int) -> np.ndarray:
+    """E_IntLoop of shape (n1, n2) for every (outer key, inner key), flat (KEY * KEY,)."""
+    tab = np.full((8, 6, 6, 8, 6, 6), INF, dtype=np.int32)  # t_out, a[k+1], b[l-1], t_in, a[i-1], b[j+1]
+    for t_out, t_in in itertools.product(TYPES, TYPES):
+        if (n1, n2) == (0, 0):  # a stack: the neighbours are the pairs themselves
+            tab[t_out, :, :, t_in, :, :] = RNA.E_IntLoop(0, 0, t_out, RTYPE[t_in], 0, 0, 0, 0, P)
+            continue
+        for x1, y1, x2, y2 in itertools.product(BASES, repeat=4):
+            tab[t_out, x1, y1, t_in, x2, y2] = RNA.E_IntLoop(n1, n2, t_out, RTYPE[t_in], x1, y1, x2, y2, P)
+    return tab.reshape(-1)
+
+
 @lru_cache(maxsize=8)
 def bound_model(temperature_C: float, na_M: float) -> BoundModel:
-    """The relaxation's constants for ViennaRNA's global model (set by ``sequences.screen``) at
-    these conditions; the caller has set the globals ``duplexfold`` reads."""
+    """The tables for ViennaRNA's global model at these conditions (the caller, ``sequences.screen``,
+    has set the globals ``duplexfold`` reads; the arguments key the cache)."""
     P = RNA.param(RNA.md())
-    ext = min(RNA.E_ExtLoop(t, a, b, P) for t in AT_TYPES for a in (-1, *AT_BASES) for b in (-1, *AT_BASES))
-    stack = np.zeros((7, 7), dtype=np.int64)
-    for t_out in AT_TYPES:
-        for t_in in AT_TYPES:
-            stack[t_out, t_in] = RNA.E_IntLoop(0, 0, t_out, RTYPE[t_in], 0, 0, 0, 0, P)
-    return BoundModel(int(P.DuplexInit), int(ext), _loop_min(P), stack)
+    start = np.full(KEY, INF, dtype=np.int32)
+    end = np.full(KEY, INF, dtype=np.int32)
+    for t, x, y in itertools.product(TYPES, range(6), range(6)):
+        start[_key(t, x, y)] = P.DuplexInit + RNA.E_ExtLoop(t, _vienna_base(x), _vienna_base(y), P)
+        end[_key(t, x, y)] = RNA.E_ExtLoop(RTYPE[t], _vienna_base(x), _vienna_base(y), P)
+    loops = tuple(_loop_table(P, *s) for s in SHAPES)
+    return BoundModel(start, end, loops, _loop_min(P))
 
 
-def at_only(a: str, b: str) -> bool:
-    """Whether only A·T pairs can form between ``a`` and ``b`` (no G in either: no C·G, G·T off)."""
-    return "G" not in a and "G" not in b and "g" not in a and "g" not in b
+def encode(seq: str) -> np.ndarray:
+    """Base codes of a strand (N / masked 0, A 1, C 2, G 3, T/U 4)."""
+    return CODE[np.frombuffer(seq.encode(), np.uint8)]
 
 
-def lower_bounds(pairs: list[tuple[str, str]], model: BoundModel, batch: int = 4096) -> np.ndarray:
-    """Lower bounds (dcal/mol) on ``duplexfold(a, b)`` for A·T-only pairs of equal-length groups
-    (the relaxation of the module docstring); masked bases (N) never pair."""
-    out = np.empty(len(pairs), dtype=np.int64)
+def bounds(pairs: list[tuple[str, str]], model: BoundModel, cells: int = 1 << 20) -> np.ndarray:
+    """Lower and upper bounds (dcal/mol, (P, 2) int64) on ``duplexfold(a, b)`` for each pair (the
+    programme of the module docstring); a pair where no base pair can form gets (INF, INF).
+    Pairs are padded to sizes rounded up to 8 nt and run in batches of about ``cells`` grid cells."""
+    out = np.empty((len(pairs), 2), dtype=np.int64)
     groups: dict[tuple[int, int], list[int]] = {}
     for k, (a, b) in enumerate(pairs):
-        groups.setdefault((len(a), len(b)), []).append(k)
-    for idx in groups.values():
-        for lo in range(0, len(idx), batch):
-            part = idx[lo:lo + batch]
-            A = np.stack([CODE[np.frombuffer(pairs[k][0].encode(), np.uint8)] for k in part])
-            B = np.stack([CODE[np.frombuffer(pairs[k][1].encode(), np.uint8)][::-1] for k in part])
-            out[part] = _bound_batch(A, B, model)
+        groups.setdefault((-(-len(a) // 8) * 8, -(-len(b) // 8) * 8), []).append(k)
+    for (n, m), idx in sorted(groups.items()):
+        step = max(1, cells // (n * m))
+        for lo in range(0, len(idx), step):
+            part = idx[lo:lo + step]
+            A = np.full((len(part), n + 2), NONE, dtype=np.int32)
+            B = np.full((len(part), m + 2), NONE, dtype=np.int32)
+            for r, k in enumerate(part):
+                a, b = pairs[k]
+                A[r, 1:len(a) + 1] = encode(a)
+                B[r, 1:len(b) + 1] = encode(b)[::-1]  # b reversed: a chain rises in both coordinates
+            out[part] = _batch(A, B, model)
     return out
 
 
-def _bound_batch(A: np.ndarray, B: np.ndarray, m: BoundModel) -> np.ndarray:
-    """The relaxed chain minimum for a batch: A (P, n) codes of a, B (P, m) codes of b reversed,
-    so a stack (i-1, j+1) -> (i, j) runs along a diagonal of the (i, reversed j) grid."""
-    T = PAIR[A[:, :, None], B[:, None, :]]
-    if T.shape[1] > T.shape[2]:  # the grid transposed is the same programme: loop over the shorter side
-        T = np.ascontiguousarray(T.transpose(0, 2, 1))
+def _batch(A: np.ndarray, B: np.ndarray, md: BoundModel) -> np.ndarray:
+    """Both programmes for a batch: A (P, n + 2) codes of a, B (P, m + 2) codes of b reversed,
+    each with a NONE border. Cell (i, c) pairs a[i] with b-reversed[c] (0-based, unpadded)."""
+    n, m = A.shape[1] - 2, B.shape[1] - 2
+    T = PAIR[A[:, 1:-1, None], B[:, None, 1:-1]].astype(np.int32)  # (P, n, m)
     ok = T > 0
-    stk = m.stack[T[:, :-1, :-1], T[:, 1:, 1:]].astype(np.int32)
-    start, inf, loop = np.int32(m.init + m.ext_min), np.int32(INF), np.int32(m.loop_min)
-    D = np.where(ok[:, 0, :], start, inf).astype(np.int32)
-    prefix = np.minimum.accumulate(D, axis=1)  # min over rows <= i, columns <= j
-    best = D.min(axis=1)
-    for i in range(1, T.shape[1]):
-        cand = np.full(D.shape, start, dtype=np.int32)
-        np.minimum(cand[:, 1:], np.minimum(D[:, :-1] + stk[:, i - 1, :], prefix[:, :-1] + loop), out=cand[:, 1:])
-        D = np.where(ok[:, i, :], cand, inf)
-        np.minimum(prefix, np.minimum.accumulate(D, axis=1), out=prefix)
-        np.minimum(best, D.min(axis=1), out=best)
-    return best.astype(np.int64) + m.ext_min
+    inner = (T * 6 + A[:, :-2, None]) * 6 + B[:, None, :-2]  # type, a[i-1], b[j+1]
+    outer = ((T * 6 + A[:, 2:, None]) * 6 + B[:, None, 2:]) * KEY  # type, a[k+1], b[l-1]
+    last = (T * 6 + B[:, None, 2:]) * 6 + A[:, 2:, None]  # type, b[j-1], a[i+1]
+    start = md.start[inner]
+    end = md.end[last]
+    del last
+    loop = np.int32(md.loop_min)
+    inf = np.int32(INF)
+    lo_rows: list[np.ndarray] = []
+    up_rows: list[np.ndarray] = []
+    prefix = np.full((len(A), m), INF, dtype=np.int32)  # min of lower over rows < i, columns <= c
+    best_lo = np.full(len(A), INF, dtype=np.int64)
+    best_up = np.full(len(A), INF, dtype=np.int64)
+    for i in range(n):
+        lo = start[:, i].copy()
+        up = lo.copy()
+        for s, (n1, n2) in enumerate(SHAPES):
+            k, w = i - n1 - 1, m - n2 - 1
+            if k < 0 or w <= 0:
+                continue
+            e = md.loops[s][outer[:, k, :w] + inner[:, i, n2 + 1:]]
+            np.minimum(lo[:, n2 + 1:], lo_rows[k][:, :w] + e, out=lo[:, n2 + 1:])
+            np.minimum(up[:, n2 + 1:], up_rows[k][:, :w] + e, out=up[:, n2 + 1:])
+        if i:
+            np.minimum(lo[:, 1:], prefix[:, :-1] + loop, out=lo[:, 1:])
+        lo = np.where(ok[:, i], lo, inf)
+        up = np.where(ok[:, i], np.minimum(up, inf), inf)
+        lo_rows.append(lo)
+        up_rows.append(up)
+        if len(lo_rows) > 3:  # the shapes reach back at most 3 rows
+            lo_rows[-4] = up_rows[-4] = None
+        np.minimum(prefix, np.minimum.accumulate(lo, axis=1), out=prefix)
+        np.minimum(best_lo, (lo + end[:, i]).min(axis=1), out=best_lo)
+        np.minimum(best_up, (up + end[:, i]).min(axis=1), out=best_up)
+    return np.stack([np.minimum(best_lo, INF), np.minimum(best_up, INF)], axis=1)
