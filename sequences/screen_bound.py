@@ -59,6 +59,7 @@ for _ch, _v in zip("ACGTUacgtu", (1, 2, 3, 4, 4, 1, 2, 3, 4, 4)):
 PAIR = np.zeros((6, 6), dtype=np.int8)  # ViennaRNA pair types of (base in a, base in b), G·T off
 PAIR[2, 3], PAIR[3, 2], PAIR[1, 4], PAIR[4, 1] = 1, 2, 5, 6
 INF = 10 ** 7
+TIER_SHIFTS = ((2, 5), (6, 9), (10, 15), (16, MAXLOOP))  # |δ| ranges of the jump tiers (and |δ| <= 1)
 KEY = 8 * 6 * 6  # a cell's key: (pair type, neighbour in a, neighbour in b)
 
 
@@ -74,7 +75,12 @@ class BoundModel:
     start: np.ndarray  # (KEY,)
     end: np.ndarray  # (KEY,)
     loops: tuple[np.ndarray, ...]  # per shape, (KEY * KEY,) flat: outer * KEY + inner
-    loop_min: int
+    tiers: tuple[tuple[int, int, int], ...]  # (δ_lo, δ_hi, smallest energy of a loop with n2 - n1 in it)
+
+    @property
+    def loop_min(self) -> int:
+        """The smallest energy (dcal/mol) of a loop shape outside ``SHAPES``."""
+        return min(c for _, _, c in self.tiers)
 
 
 def _key(t: int, x: int, y: int) -> int:
@@ -85,20 +91,20 @@ def _vienna_base(x: int) -> int:
     return -1 if x == NONE else x
 
 
-def _loop_min(P) -> int:
-    """The smallest ``E_IntLoop`` (dcal/mol) over every loop shape not in ``SHAPES`` (at most
-    ``MAXLOOP`` unpaired bases), all pair types and all neighbour bases."""
+def _loop_mins(P) -> dict[tuple[int, int], int]:
+    """The smallest ``E_IntLoop`` (dcal/mol) of each loop shape (n1, n2) not in ``SHAPES`` (at most
+    ``MAXLOOP`` unpaired bases), over all pair types and all neighbour bases."""
     nb = list(itertools.product(BASES, repeat=4))
     types = list(itertools.product(TYPES, TYPES))
 
     def over_neighbours(n1: int, n2: int) -> dict:
         return {(t1, t2): min(RNA.E_IntLoop(n1, n2, t1, t2, *x, P) for x in nb) for t1, t2 in types}
 
-    best = INF
+    out = {}
     for n1 in range(7):  # every loop of up to 6 unpaired bases, all types and neighbours
         for n2 in range(7 - n1):
             if n1 + n2 and (n1, n2) not in SHAPES:
-                best = min(best, min(over_neighbours(n1, n2).values()))
+                out[(n1, n2)] = min(over_neighbours(n1, n2).values())
     # above 6 unpaired bases: bulge, 1xn or generic loop, each a size term plus neighbour terms
     reps = {"bulge": (0, 7), "1xn": (1, 6), "generic": (3, 4)}
     rep_min = {k: over_neighbours(*v) for k, v in reps.items()}
@@ -108,10 +114,16 @@ def _loop_min(P) -> int:
                 continue
             cls = "bulge" if min(n1, n2) == 0 else "1xn" if min(n1, n2) == 1 else "generic"
             r = reps[cls]  # these classes are symmetric in (n1, n2)
-            for t1, t2 in types:
-                shift = RNA.E_IntLoop(n1, n2, t1, t2, 1, 1, 1, 1, P) - RNA.E_IntLoop(*r, t1, t2, 1, 1, 1, 1, P)
-                best = min(best, rep_min[cls][(t1, t2)] + shift)
-    return int(best)
+            out[(n1, n2)] = min(rep_min[cls][(t1, t2)] + RNA.E_IntLoop(n1, n2, t1, t2, 1, 1, 1, 1, P)
+                                - RNA.E_IntLoop(*r, t1, t2, 1, 1, 1, 1, P) for t1, t2 in types)
+    return {k: int(v) for k, v in out.items()}
+
+
+def _tiers(mins: dict[tuple[int, int], int]) -> tuple[tuple[int, int, int], ...]:
+    """The jump tiers: ranges of the diagonal shift δ = n2 - n1 (every δ of a loop, |δ| <= 30, in
+    exactly one), each with the smallest energy of the loop shapes whose shift lies in it."""
+    ranges = [(-1, 1)] + [r for a, b in TIER_SHIFTS for r in ((a, b), (-b, -a))]
+    return tuple((a, b, min(v for (n1, n2), v in mins.items() if a <= n2 - n1 <= b)) for a, b in ranges)
 
 
 def _loop_table(P, n1: int, n2: int) -> np.ndarray:
@@ -137,7 +149,7 @@ def bound_model(temperature_C: float, na_M: float) -> BoundModel:
         start[_key(t, x, y)] = P.DuplexInit + RNA.E_ExtLoop(t, _vienna_base(x), _vienna_base(y), P)
         end[_key(t, x, y)] = RNA.E_ExtLoop(RTYPE[t], _vienna_base(x), _vienna_base(y), P)
     loops = tuple(_loop_table(P, *s) for s in SHAPES)
-    return BoundModel(start, end, loops, _loop_min(P))
+    return BoundModel(start, end, loops, _tiers(_loop_mins(P)))
 
 
 def encode(seq: str) -> np.ndarray:
@@ -179,11 +191,12 @@ def _batch(A: np.ndarray, B: np.ndarray, md: BoundModel) -> np.ndarray:
     start = md.start[inner]
     end = md.end[last]
     del last
-    loop = np.int32(md.loop_min)
     inf = np.int32(INF)
-    lo_rows: list[np.ndarray] = []
-    up_rows: list[np.ndarray] = []
-    prefix = np.full((len(A), m), INF, dtype=np.int32)  # min of lower over rows < i, columns <= c
+    lo_rows: list = []
+    up_rows: list = []
+    # Q: per diagonal x = c - i + n - 1 (stored at x + MAXLOOP), the least lower value of rows < i
+    Q = np.full((len(A), n + m - 1 + 2 * MAXLOOP), INF, dtype=np.int32)
+    prefix = np.full((len(A), m), INF, dtype=np.int32)  # least lower value of rows < i, columns < c
     best_lo = np.full(len(A), INF, dtype=np.int64)
     best_up = np.full(len(A), INF, dtype=np.int64)
     for i in range(n):
@@ -196,15 +209,41 @@ def _batch(A: np.ndarray, B: np.ndarray, md: BoundModel) -> np.ndarray:
             e = md.loops[s][outer[:, k, :w] + inner[:, i, n2 + 1:]]
             np.minimum(lo[:, n2 + 1:], lo_rows[k][:, :w] + e, out=lo[:, n2 + 1:])
             np.minimum(up[:, n2 + 1:], up_rows[k][:, :w] + e, out=up[:, n2 + 1:])
+        base = n - 1 - i + MAXLOOP  # where cell (i, 0)'s diagonal is stored
         if i:
-            np.minimum(lo[:, 1:], prefix[:, :-1] + loop, out=lo[:, 1:])
+            _jumps(lo, Q[:, base - MAXLOOP:base + m + MAXLOOP], prefix, md.tiers)
         lo = np.where(ok[:, i], lo, inf)
         up = np.where(ok[:, i], np.minimum(up, inf), inf)
         lo_rows.append(lo)
         up_rows.append(up)
         if len(lo_rows) > 3:  # the shapes reach back at most 3 rows
             lo_rows[-4] = up_rows[-4] = None
-        np.minimum(prefix, np.minimum.accumulate(lo, axis=1), out=prefix)
+        np.minimum(Q[:, base:base + m], lo, out=Q[:, base:base + m])
+        np.minimum(prefix[:, 1:], np.minimum.accumulate(lo[:, :-1], axis=1), out=prefix[:, 1:])
         np.minimum(best_lo, (lo + end[:, i]).min(axis=1), out=best_lo)
         np.minimum(best_up, (up + end[:, i]).min(axis=1), out=best_up)
     return np.stack([np.minimum(best_lo, INF), np.minimum(best_up, INF)], axis=1)
+
+
+def _jumps(lo: np.ndarray, near: np.ndarray, prefix: np.ndarray, tiers) -> None:
+    """Lower ``lo`` (P, m), in place, by every tier's jump: the least value over the tier's shifts
+    of ``near`` (P, m + 2 MAXLOOP: the per-diagonal minima of the rows above, cell c's own
+    diagonal at c + MAXLOOP) plus the tier's energy. A jump of shift δ comes from diagonal x - δ.
+    For δ >= 0 every such cell lies up and to the left; for δ < 0 the diagonal window also holds
+    cells to the right, so the value is at least the larger of the window's minimum and
+    ``prefix`` (the minimum over all cells up and to the left): both regions hold the true one."""
+    m = lo.shape[1]
+    mins = {1: near}  # mins[p][:, y] = least of near[:, y .. y + p - 1]
+    p = 1
+    while 2 * p <= max(b - a + 1 for a, b, _ in tiers):
+        mins[2 * p] = np.minimum(mins[p][:, :-p], mins[p][:, p:])
+        p *= 2
+    for a, b, cost in tiers:
+        w, first = b - a + 1, MAXLOOP - b  # shifts a..b read diagonals x - b .. x - a
+        p = 1 << (w.bit_length() - 1)
+        win = mins[p][:, first:first + m]
+        if p < w:
+            win = np.minimum(win, mins[p][:, first + w - p:first + w - p + m])
+        if b < 0:
+            win = np.maximum(win, prefix)
+        np.minimum(lo, win + np.int32(cost), out=lo)

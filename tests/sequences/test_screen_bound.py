@@ -90,9 +90,20 @@ def test_the_model_tables_are_viennas_own():
         md = bound_model(25.0, 1.0)
         P = RNA.param(RNA.md())
         assert md.loop_min == 134  # DNA Mathews 2004, 25 °C, 1 M: 2x3 / 3x3 loops, +1.34 kcal/mol
+        assert dict((a, c) for a, _, c in md.tiers)[16] == 358  # asymmetric loops cost more: |n2 - n1| >= 16
         s = SHAPES.index((1, 1))
         # outer C-G (type 1) with G·G mismatch, inner pair C-G (type 1): the -2.2 kcal/mol 1x1 loop
         key_out, key_in = (1 * 6 + 3) * 6 + 3, (1 * 6 + 3) * 6 + 3
         assert md.loops[s][key_out * 288 + key_in] == RNA.E_IntLoop(1, 1, 1, 2, 3, 3, 3, 3, P) < 0
     finally:
         _restore(old)
+
+
+def test_every_loop_shift_lies_in_exactly_one_jump_tier():
+    old = _set_globals(25.0, 1.0)
+    try:
+        md = bound_model(25.0, 1.0)
+    finally:
+        _restore(old)
+    covered = sorted(d for a, b, _ in md.tiers for d in range(a, b + 1))
+    assert covered == list(range(-30, 31))  # |n2 - n1| <= 30 for every loop; wider jumps are impossible
