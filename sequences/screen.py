@@ -23,15 +23,17 @@ a threshold on energy, not on length, because that is what sets how much binds).
 designed to bind are screened like every other pair: their designed duplex no longer masks a
 stray match next to it (the -27.7 kcal/mol T_r37_s3 + T_r6_s4 of issue 11 was such a pair).
 
-Skipping pairs that cannot fail (exact). With a threshold, a pair is folded only when it can
-reach it: :mod:`sequences.screen_bound` proves a lower bound on ``duplexfold``'s energy (the same
-model with every loop charged its smallest possible energy), and a pair whose bound is at or above
-the threshold passes without being folded (``dG_kcal`` NaN, the bound in ``bound_kcal``; the check
-table counts it as passed, which it is). The bound applies where only A·T pairs can form (two
-A/C/T strands): on IRIS it skips 35,738 of the 35,778 free x free pairs (folded, they gave -1.85..0
-kcal/mol; their bounds >= -7.96) and the 29,904 free x bound pairs are all folded. The worst
-pair is always folded (skipped pairs whose bound lies below the worst found are folded after), so
-every failing pair and the worst carry their exact energy, as before.
+Deciding pairs without folding (exact verdicts). With a threshold, a pair is folded only when
+its verdict is open: :mod:`sequences.screen_bound` proves, for any two strands, a lower and an
+upper bound on ``duplexfold``'s energy in one vectorised programme (stacks and loops of up to 2x2
+at their exact energies from the loaded parameters, larger loops charged the least energy their
+diagonal shift allows for the lower bound and left out for the upper one). A pair whose lower
+bound is at or above the threshold passes, one whose upper bound lies below it fails, neither
+folded (``dG_kcal`` NaN, the bounds in ``bound_kcal`` / ``upper_kcal``; ``failing`` holds the
+verdicts); the rest are folded. So every verdict is the one the fold would give. The rows a check
+lists carry exact energies: the ``exact_worst`` lowest energies (the check asks for its
+``max_rule_rows``, at most the failing pairs, at least the worst pair) are folded, in the order of
+their lower bounds, until no unfolded pair's lower bound reaches the k-th lowest folded ΔG.
 
 Speed and where it runs. The folds are cut into at most ``CHUNKS`` chunks of equal cost (the cut
 depends on the pairs alone), and each chunk is one task. With a :class:`crn.tasks.Compute` that
@@ -43,10 +45,8 @@ a worker per process, for a ~30 s job on a 2-core laptop; the results are the sa
 (each fold depends on its two strings only), and results keep pair order, so the screen is
 deterministic. Above ``max_pairs`` pairs (mnist14 scale) the caller samples instead.
 
-Measured (IRIS, 379 strands, 65,682 pairs; ``benchmarks/screen.py --compare``, 2 workers on 2
-cores shared with other jobs, load ~6): 123 CPU s with the bound, 155 without (-20 %; the folds of
-the 29,904 free x bound pairs, 4 ms each, are what is left), identical energies for every folded
-pair, the same 29,729 failing pairs and the same worst (-53.06 kcal/mol).
+Measured: see ``benchmarks/screen.py`` (identical verdicts, folded energies and listed rows
+against folding every pair, on the reduced IRIS system with today's and with one-G toeholds).
 """
 
 from __future__ import annotations

@@ -10,28 +10,34 @@ of the four bases next to them (``E_IntLoop``'s arguments), so on the grid of ``
 reversed a chain is a path that rises in both coordinates and its energy a sum of table look-ups.
 
 The bounds, one dynamic programme. Let ``SHAPES`` be the stack (0, 0) and the small loops with
-``n1, n2 <= 2`` and let ``L`` be the smallest ``E_IntLoop`` over every other loop shape of at most
-30 unpaired bases, every pair type and every neighbour base (:func:`_loop_min`). Over the same
-chains, with the same exact start and end terms:
+``n1, n2 <= 2``. A loop link from pair (k, l) to (i, j) shifts the diagonal by ``δ = n2 - n1``
+(``|δ| <= 30``); the *tiers* split the shifts into ranges ({-1, 0, 1}, ±2..5, ±6..9, ±10..15,
+±16..30), each charged ``L_t``, the smallest ``E_IntLoop`` over every loop shape outside
+``SHAPES`` whose shift lies in it, every pair type and neighbour base (:func:`_loop_mins`: loops
+of up to 6 unpaired bases exhaustively; above, each loop class is a size term plus neighbour
+terms, so one representative's neighbour minimum plus the size difference). Over the same chains,
+with the same exact start and end terms:
 
 * lower: links of a shape in ``SHAPES`` cost their exact energy (looked up with the real types and
-  neighbours); any other link costs ``L`` and may jump from any pair up and to the left (a 2-D
-  prefix minimum). Every ``duplexfold`` chain is a chain of this programme with each term the
-  same or smaller, so ``lower <= duplexfold(a, b)``. No sign condition is needed: a chain has at
-  most ``min(len a, len b)`` links, so the minimum is finite.
+  neighbours); any other link costs its tier's ``L_t`` and may come from any earlier pair whose
+  diagonal lies in the tier's range (a window minimum over per-diagonal minima of the rows above;
+  for δ < 0 that window also holds pairs to the right, so the value taken is the larger of the
+  window minimum and the minimum over all pairs up and to the left: each is at most the minimum
+  over the true region, their intersection). Every ``duplexfold`` chain is a chain of this
+  programme with each term the same or smaller, so ``lower <= duplexfold(a, b)``. No sign
+  condition is needed (the 1x1 G·G loop is -2.22 kcal/mol): a chain has at most ``len a`` links.
 * upper: only links of a shape in ``SHAPES``, at their exact energy. These chains are
   ``duplexfold`` chains (all shapes have at most 4 unpaired bases <= 30) with their exact energy,
   so their minimum is ``>= duplexfold(a, b)``.
 
 So ``lower <= duplexfold <= upper``: a pair with ``lower >= threshold`` passes and one with
-``upper < threshold`` fails without a fold. ``L`` comes from ViennaRNA's own ``E_IntLoop`` for
-the model in force (loops of up to 6 unpaired bases exhaustively; above, each loop class is a size
-term plus neighbour terms, so one representative's neighbour minimum plus the size difference);
-DNA Mathews 2004 at 25 °C, 1 M Na+: 1x1 loops go down to -2.22 kcal/mol (G·G), 2x2 to +0.08,
-every shape outside ``SHAPES`` >= +1.34. Tests compare both bounds with ``duplexfold`` itself.
+``upper < threshold`` fails without a fold. DNA Mathews 2004 at 25 °C, 1 M Na+: tier energies
++1.34 (|δ| <= 1), +2.04, +2.53, +3.01, +3.58 kcal/mol. Tests compare both bounds with
+``duplexfold`` itself on random and adversarial pairs.
 
 Cost: O(len a · len b · |SHAPES|) per pair, vectorised over a batch of pairs padded to a common
-size (padding never pairs and reads as a strand end); a few µs per 100 cells.
+size (padding never pairs and reads as a strand end); about 0.17 CPU µs per cell (reduced IRIS:
+130 M cells of 27,259 duplexes in 22 s).
 """
 
 from __future__ import annotations
