@@ -12,8 +12,8 @@ reversed a chain is a path that rises in both coordinates and its energy a sum o
 The bounds, one dynamic programme. Let ``SHAPES`` be the stack (0, 0) and the small loops with
 ``n1, n2 <= 2``. A loop link from pair (k, l) to (i, j) shifts the diagonal by ``δ = n2 - n1``
 (``|δ| <= 30``); the *tiers* split the shifts into ranges ({-1, 0, 1}, ±2..5, ±6..9, ±10..15,
-±16..30), each charged ``L_t``, the smallest ``E_IntLoop`` over every loop shape outside
-``SHAPES`` whose shift lies in it, every pair type and neighbour base (:func:`_loop_mins`: loops
+±16..30), each charged ``L_t(type)``, the smallest ``E_IntLoop`` over every loop shape outside
+``SHAPES`` whose shift lies in it with an inner pair of that type, every outer type and neighbour (:func:`_loop_mins`: loops
 of up to 6 unpaired bases exhaustively; above, each loop class is a size term plus neighbour
 terms, so one representative's neighbour minimum plus the size difference). Over the same chains,
 with the same exact start and end terms:
@@ -32,7 +32,7 @@ with the same exact start and end terms:
 
 So ``lower <= duplexfold <= upper``: a pair with ``lower >= threshold`` passes and one with
 ``upper < threshold`` fails without a fold. DNA Mathews 2004 at 25 °C, 1 M Na+: tier energies
-+1.34 (|δ| <= 1), +2.04, +2.53, +3.01, +3.58 kcal/mol. Tests compare both bounds with
+from +1.34 (|δ| <= 1) to +3.58 kcal/mol (|δ| >= 16) for C·G inner pairs, ~0.5 more for A·T. Tests compare both bounds with
 ``duplexfold`` itself on random and adversarial pairs.
 
 Cost: O(len a · len b · |SHAPES|) per pair, vectorised over a batch of pairs padded to a common
@@ -81,12 +81,12 @@ class BoundModel:
     start: np.ndarray  # (KEY,)
     end: np.ndarray  # (KEY,)
     loops: tuple[np.ndarray, ...]  # per shape, (KEY * KEY,) flat: outer * KEY + inner
-    tiers: tuple[tuple[int, int, int], ...]  # (δ_lo, δ_hi, smallest energy of a loop with n2 - n1 in it)
+    tiers: tuple[tuple[int, int, np.ndarray], ...]  # (δ_lo, δ_hi, (8,) least energy per inner pair type)
 
     @property
     def loop_min(self) -> int:
         """The smallest energy (dcal/mol) of a loop shape outside ``SHAPES``."""
-        return min(c for _, _, c in self.tiers)
+        return int(min(c.min() for _, _, c in self.tiers))
 
 
 def _key(t: int, x: int, y: int) -> int:
@@ -97,20 +97,26 @@ def _vienna_base(x: int) -> int:
     return -1 if x == NONE else x
 
 
-def _loop_mins(P) -> dict[tuple[int, int], int]:
+def _loop_mins(P) -> dict[tuple[int, int, int], int]:
     """The smallest ``E_IntLoop`` (dcal/mol) of each loop shape (n1, n2) not in ``SHAPES`` (at most
-    ``MAXLOOP`` unpaired bases), over all pair types and all neighbour bases."""
+    ``MAXLOOP`` unpaired bases) per type of its inner pair, over all outer types and neighbours."""
     nb = list(itertools.product(BASES, repeat=4))
     types = list(itertools.product(TYPES, TYPES))
 
     def over_neighbours(n1: int, n2: int) -> dict:
         return {(t1, t2): min(RNA.E_IntLoop(n1, n2, t1, t2, *x, P) for x in nb) for t1, t2 in types}
 
-    out = {}
+    out: dict[tuple[int, int, int], int] = {}
+
+    def put(n1: int, n2: int, energies: dict) -> None:  # keyed by the inner pair's own type
+        for (_, t2), v in energies.items():
+            key = (n1, n2, RTYPE[t2])
+            out[key] = min(out.get(key, INF), int(v))
+
     for n1 in range(7):  # every loop of up to 6 unpaired bases, all types and neighbours
         for n2 in range(7 - n1):
             if n1 + n2 and (n1, n2) not in SHAPES:
-                out[(n1, n2)] = min(over_neighbours(n1, n2).values())
+                put(n1, n2, over_neighbours(n1, n2))
     # above 6 unpaired bases: bulge, 1xn or generic loop, each a size term plus neighbour terms
     reps = {"bulge": (0, 7), "1xn": (1, 6), "generic": (3, 4)}
     rep_min = {k: over_neighbours(*v) for k, v in reps.items()}
@@ -120,16 +126,24 @@ def _loop_mins(P) -> dict[tuple[int, int], int]:
                 continue
             cls = "bulge" if min(n1, n2) == 0 else "1xn" if min(n1, n2) == 1 else "generic"
             r = reps[cls]  # these classes are symmetric in (n1, n2)
-            out[(n1, n2)] = min(rep_min[cls][(t1, t2)] + RNA.E_IntLoop(n1, n2, t1, t2, 1, 1, 1, 1, P)
-                                - RNA.E_IntLoop(*r, t1, t2, 1, 1, 1, 1, P) for t1, t2 in types)
-    return {k: int(v) for k, v in out.items()}
+            put(n1, n2, {(t1, t2): rep_min[cls][(t1, t2)] + RNA.E_IntLoop(n1, n2, t1, t2, 1, 1, 1, 1, P)
+                         - RNA.E_IntLoop(*r, t1, t2, 1, 1, 1, 1, P) for t1, t2 in types})
+    return out
 
 
-def _tiers(mins: dict[tuple[int, int], int]) -> tuple[tuple[int, int, int], ...]:
+def _tiers(mins: dict[tuple[int, int, int], int]) -> tuple[tuple[int, int, np.ndarray], ...]:
     """The jump tiers: ranges of the diagonal shift δ = n2 - n1 (every δ of a loop, |δ| <= 30, in
-    exactly one), each with the smallest energy of the loop shapes whose shift lies in it."""
+    exactly one), each with, per type of the loop's inner pair, the smallest energy of the loop
+    shapes whose shift lies in it (INF for type 0, no pair)."""
     ranges = [(-1, 1)] + [r for a, b in TIER_SHIFTS for r in ((a, b), (-b, -a))]
-    return tuple((a, b, min(v for (n1, n2), v in mins.items() if a <= n2 - n1 <= b)) for a, b in ranges)
+    out = []
+    for a, b in ranges:
+        cost = np.full(8, INF, dtype=np.int32)
+        for (n1, n2, t), v in mins.items():
+            if a <= n2 - n1 <= b:
+                cost[t] = min(cost[t], v)
+        out.append((a, b, cost))
+    return tuple(out)
 
 
 def _loop_table(P, n1: int, n2: int) -> np.ndarray:
@@ -217,7 +231,7 @@ def _batch(A: np.ndarray, B: np.ndarray, md: BoundModel) -> np.ndarray:
             np.minimum(up[:, n2 + 1:], up_rows[k][:, :w] + e, out=up[:, n2 + 1:])
         base = n - 1 - i + MAXLOOP  # where cell (i, 0)'s diagonal is stored
         if i:
-            _jumps(lo, Q[:, base - MAXLOOP:base + m + MAXLOOP], prefix, md.tiers)
+            _jumps(lo, Q[:, base - MAXLOOP:base + m + MAXLOOP], prefix, T[:, i], md.tiers)
         lo = np.where(ok[:, i], lo, inf)
         up = np.where(ok[:, i], np.minimum(up, inf), inf)
         lo_rows.append(lo)
@@ -231,10 +245,10 @@ def _batch(A: np.ndarray, B: np.ndarray, md: BoundModel) -> np.ndarray:
     return np.stack([np.minimum(best_lo, INF), np.minimum(best_up, INF)], axis=1)
 
 
-def _jumps(lo: np.ndarray, near: np.ndarray, prefix: np.ndarray, tiers) -> None:
+def _jumps(lo: np.ndarray, near: np.ndarray, prefix: np.ndarray, types: np.ndarray, tiers) -> None:
     """Lower ``lo`` (P, m), in place, by every tier's jump: the least value over the tier's shifts
     of ``near`` (P, m + 2 MAXLOOP: the per-diagonal minima of the rows above, cell c's own
-    diagonal at c + MAXLOOP) plus the tier's energy. A jump of shift δ comes from diagonal x - δ.
+    diagonal at c + MAXLOOP) plus the tier's energy for the cell's pair type. A jump of shift δ comes from diagonal x - δ.
     For δ >= 0 every such cell lies up and to the left; for δ < 0 the diagonal window also holds
     cells to the right, so the value is at least the larger of the window's minimum and
     ``prefix`` (the minimum over all cells up and to the left): both regions hold the true one."""
@@ -252,4 +266,4 @@ def _jumps(lo: np.ndarray, near: np.ndarray, prefix: np.ndarray, tiers) -> None:
             win = np.minimum(win, mins[p][:, first + w - p:first + w - p + m])
         if b < 0:
             win = np.maximum(win, prefix)
-        np.minimum(lo, win + np.int32(cost), out=lo)
+        np.minimum(lo, win + cost[types], out=lo)
