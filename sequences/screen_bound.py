@@ -13,9 +13,10 @@ The bounds, one dynamic programme. Let ``SHAPES`` be the stack (0, 0) and the sm
 ``n1, n2 <= 2``. A loop link from pair (k, l) to (i, j) shifts the diagonal by ``δ = n2 - n1``
 (``|δ| <= 30``); the *tiers* split the shifts into ranges ({-1, 0, 1}, ±2..5, ±6..9, ±10..15,
 ±16..30), each charged ``L_t(type)``, the smallest ``E_IntLoop`` over every loop shape outside
-``SHAPES`` whose shift lies in it with an inner pair of that type, every outer type and neighbour (:func:`_loop_mins`: loops
-of up to 6 unpaired bases exhaustively; above, each loop class is a size term plus neighbour
-terms, so one representative's neighbour minimum plus the size difference). Over the same chains,
+``SHAPES`` whose shift lies in it with an inner pair of that type, every outer type and
+neighbour (:func:`_loop_mins`: loops of up to 6 unpaired bases exhaustively; above, each loop
+class is a size term plus neighbour terms, so one representative's neighbour minimum plus the
+size difference). Over the same chains,
 with the same exact start and end terms:
 
 * lower: links of a shape in ``SHAPES`` cost their exact energy (looked up with the real types and
