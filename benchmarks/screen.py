@@ -1,27 +1,38 @@
 """Time the exhaustive spurious screen (sequences.screen) on a finished build's strands.
 
     python benchmarks/screen.py [--build /tmp/screen-iris] [--workers 2] [--threshold -8]
-                                [--exact] [--compare] [--dask N] [--json FILE]
+                                [--exact] [--compare] [--dask N] [--json FILE] [--toehold-g POS]
 
 Reads the build's strands.csv and domains.csv (and the conditions from build.json's spec), makes
 the screen's strand list as ``sequences.checks.screen_rows`` does (distinct strands by domain list;
 free: the strand of a one-strand complex or a strand without complement domains) and times
 ``run_screen`` (wall seconds, ``time.perf_counter``, and CPU seconds of this process and the local
 pool's workers, which is what a loaded machine does not distort):
-  * default: with the threshold, pairs that provably cannot reach it are not folded;
+  * default: with the threshold, pairs whose proven bounds decide the verdict are not folded;
   * ``--exact``: every pair folded (no bound), as before the bound existed;
   * ``--compare``: both, and checks that every pair folded in the first run has the same energy
-    as in the exact run, every skipped pair's bound is <= its exact energy and >= the threshold,
-    and the failing pairs and the worst are the same;
+    as in the exact run, every unfolded pair's bounds bracket its exact energy, and the verdicts,
+    the rows a check lists (the 50 worst failing) and the worst are the same;
   * ``--dask N``: the folds on a local Dask cluster of N workers (crn.tasks), the cluster started
     beforehand (its start-up is not timed).
 Prints (and with --json writes) the timings, the 1-minute load average before and after, pairs,
 pairs skipped, pairs failing.
 
-Measured on IRIS (protocols/iris.yaml, 379 strands, 65,682 pairs, 2 workers, 2 cores shared with
-other jobs, load 5.7-6.6; ``--compare``): with the bound 291 s wall / 123 CPU s, 35,738 pairs
-skipped; every pair folded 363 s / 155 CPU s; folded energies identical (max difference 0.0),
-no bound above its pair's energy, the same 29,729 failing pairs and worst (-53.06 kcal/mol).
+``--toehold-g POS`` makes base POS of every toehold G first (and its complement's base C): the
+one-G toeholds, simulated on a finished design.
+
+Measured 2026-12-02 (2 workers on 2 cores shared with other jobs, load 8-12, so wall seconds are
+~2-4x what an idle machine gives; CPU seconds are the comparable figure). Reduced IRIS (the
+tests/sequences/test_design_iris.py fixture: ``dsd compile iris-icml.json --reduce``, ``dsd
+translate --model``, ``dsd design --backend viennarna``; 229 strands, 197 free, 25,807 pairs):
+  * ``--compare``: bounds 107 s wall / 51 CPU s (19,502 passed and 6,151 failed on their bounds,
+    154 folded); every pair folded 263 s / 122 CPU s; identical verdicts (6,280 failing), listed
+    rows, worst (-147.97 kcal/mol) and folded energies; no bound on the wrong side.
+  * ``--toehold-g 3 --compare``: bounds 124 s / 69 CPU s (16,841 passed, 6,052 failed, 2,914
+    folded); every pair 314 s / 122 CPU s; identical (6,328 failing, worst -133.25).
+Shipped IRIS (/work/ref/iris-merged, 65,682 pairs): bounds 196 s / 54 CPU s (35,810 passed,
+28,889 failed, 983 folded; 29,729 failing, worst -53.06 kcal/mol: the figures of the
+every-pair run recorded here before).
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ Rows (``Check(check, subject, value, threshold, passed)``):
   hybrid ΔG with the designed pairings taken out, against ``spurious_min_kcal``; rows: every
   failing pair (worst first, at most ``max_rule_rows``) and the worst, plus a ``spurious_screen``
   row whose value is the pairs screened and threshold the pairs claimed, F(F+1)/2 + F(N-F)
-  (IRIS: 65,682 pairs; pairs whose proven lower bound reaches the threshold pass unfolded,
-  ``sequences.screen_bound``). Above ``screen_max_pairs`` (mnist14 scale)
+  (IRIS: 65,682 pairs; pairs whose proven bounds decide the verdict are not folded, the listed
+  rows are, ``sequences.screen_bound``). Above ``screen_max_pairs`` (mnist14 scale)
   pairs sharing a complementary k-mer outside designed complementarity (most shared first) and a
   seeded random sample of pairs are evaluated instead, long strands cut to windows of
   ``spurious_flank_nt`` around their longest complementary stretch, with ``spurious_screen``

@@ -60,6 +60,7 @@ BASES = (0, 1, 2, 3, 4)  # N A C G U
 NONE = 5  # code of "no base" (outside the strand, or padding)
 RTYPE = (0, 2, 1, 4, 3, 6, 5, 7)
 SHAPES = ((0, 0),) + tuple((n1, n2) for n1 in range(3) for n2 in range(3) if n1 + n2)
+REACH = max(n1 for n1, _ in SHAPES) + 1  # rows a shape's outer pair lies above its inner pair
 CODE = np.zeros(256, dtype=np.int8)
 for _ch, _v in zip("ACGTUacgtu", (1, 2, 3, 4, 4, 1, 2, 3, 4, 4)):
     CODE[ord(_ch)] = _v
@@ -237,8 +238,8 @@ def _batch(A: np.ndarray, B: np.ndarray, md: BoundModel) -> np.ndarray:
         up = np.where(ok[:, i], np.minimum(up, inf), inf)
         lo_rows.append(lo)
         up_rows.append(up)
-        if len(lo_rows) > 3:  # the shapes reach back at most 3 rows
-            lo_rows[-4] = up_rows[-4] = None
+        if len(lo_rows) > REACH:  # the shapes reach back at most REACH rows
+            lo_rows[-REACH - 1] = up_rows[-REACH - 1] = None
         np.minimum(Q[:, base:base + m], lo, out=Q[:, base:base + m])
         np.minimum(prefix[:, 1:], np.minimum.accumulate(lo[:, :-1], axis=1), out=prefix[:, 1:])
         np.minimum(best_lo, (lo + end[:, i]).min(axis=1), out=best_lo)
