@@ -24,8 +24,9 @@ Rows (``Check(check, subject, value, threshold, passed)``):
   strands by their exposed domains, ``sequences.exposure``), hybrid ΔG with the designed pairings taken
   out, against ``spurious_min_kcal``; rows: every failing pair (worst first, at most ``max_rule_rows``)
   and the worst, plus a ``spurious_screen`` row: pairs screened against pairs claimed, F(F+1)/2 +
-  F(N-F) (IRIS: 65,682; pairs whose proven lower bound reaches the threshold pass unfolded,
-  ``sequences.screen_bound``). Above ``screen_max_pairs`` (mnist14 scale) pairs sharing a complementary k-mer outside designed complementarity (most shared first) and a
+  F(N-F) (IRIS: 65,682; pairs whose proven bounds decide the verdict are not folded, the listed rows
+  are, ``sequences.screen_bound``). Above ``screen_max_pairs`` (mnist14 scale) pairs sharing a
+  complementary k-mer outside designed complementarity (most shared first) and a
   seeded random sample of pairs are evaluated instead, long strands cut to windows of
   ``spurious_flank_nt`` around their longest complementary stretch, with ``spurious_screen``
   summaries (flagged, evaluated, sampled out of all pairs).
@@ -121,7 +122,6 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
     every = distinct_strands(design)
     rows += folding_rows(design, backend, options, seed) if folding is None else folding
     t2 = time.perf_counter()
-    k = options.spurious_k or min(max(design.kmer_k, 6), 12)
     domain_nt = {name: d.length for name, d in design.system.domains.items()}
     free = free_strands(design, every)
     every = expose(design.system, every, {s.domains for s in free})  # complement strands: exposed domains only
@@ -130,8 +130,8 @@ def run_checks(design, backend: ThermoBackend, options: CheckOptions | None = No
                             design.stats)
     else:  # mnist14 scale: k-mer flagged pairs and a seeded sample
         pool = every if options.spurious_scope == "all" else free
-        rows += spurious_rows(pool, domain_nt, backend, rules.spurious_min_kcal, k, options,
-                              np.random.default_rng([int(seed), 3]))
+        rows += spurious_rows(pool, domain_nt, backend, rules.spurious_min_kcal, options.spurious_k or
+                              min(max(design.kmer_k, 6), 12), options, np.random.default_rng([int(seed), 3]))
     t3 = time.perf_counter()
     design.stats.setdefault("timings_s", {}).update(
         {"crosstalk_occlusion_s": t_o - t_x, "spurious_s": t3 - t2})
@@ -434,10 +434,10 @@ def screen_rows(every: list[_Strand], free: set, domain_nt: dict[str, int], back
     strands = [ScreenStrand(s.name, s.sequence, s.domains, s.domains in free) for s in every]
     c = backend.conditions
     res = run_screen(strands, domain_nt, c.temperature_C, getattr(backend, "na_equivalent_M", c.na_M),
-                     options.screen_workers, threshold_kcal=threshold, compute=options.screen_compute)
-    dG = res.dG_kcal  # NaN: not folded, its proven lower bound is at or above the threshold (passes)
-    order = np.argsort(dG, kind="stable")
-    bad = int(np.sum(dG < threshold))
+                     options.screen_workers, threshold_kcal=threshold, compute=options.screen_compute,
+                     exact_worst=options.max_rule_rows)
+    dG = res.dG_kcal  # NaN: not folded, its proven bounds both lie at/above (passes) or below the threshold
+    order, bad = np.argsort(dG, kind="stable"), int(np.sum(res.failing))
     name = lambda k: f"{strands[res.pairs[k, 0]].name}+{strands[res.pairs[k, 1]].name}"  # noqa: E731
     rows = [Check("spurious_dG", name(k), round(float(dG[k]), 3), threshold, False)
             for k in order[:min(bad, options.max_rule_rows)].tolist()]
@@ -445,17 +445,17 @@ def screen_rows(every: list[_Strand], free: set, domain_nt: dict[str, int], back
         w = int(order[0])
         rows.append(Check("spurious_dG", f"worst: {name(w)} ({bad} of {len(dG)} pairs below, designed pairings "
                                          f"forbidden)", round(float(dG[w]), 3), threshold, bad == 0))
-    skipped = res.skipped
+    skipped, fob = res.skipped, res.failed_on_bound
     rows.append(Check("spurious_screen", f"pairs screened (all: {res.free} single-stranded strands x {res.strands} "
-                                         f"strands of the tube, F(F+1)/2 + F(N-F); {skipped} of them passed on a "
-                                         f"proven lower bound without folding; {res.seconds:.1f} s)",
+                                         f"strands of the tube, F(F+1)/2 + F(N-F); unfolded: {skipped} passed on a "
+                                         f"proven lower bound, {fob} failed on an upper one; {res.seconds:.1f} s)",
                       float(len(res.pairs)), float(res.expected), len(res.pairs) == res.expected))
     edges = np.arange(-30.0, 1.0, 1.0)
     folded = dG[~np.isnan(dG)]
     counts, _ = np.histogram(np.clip(folded, -30.0, 0.0), bins=edges)
     stats["spurious_screen"] = {"pairs": len(res.pairs), "expected": res.expected, "below": bad,
                                 "seconds": round(res.seconds, 2), "threshold_kcal": threshold,
-                                "folded": int(len(folded)), "passed_on_bound": skipped,
+                                "folded": int(len(folded)), "passed_on_bound": skipped, "failed_on_bound": fob,
                                 "histogram_kcal": {"edges": edges.tolist(), "counts": counts.tolist(),
                                                    "of": "folded pairs"}}
     return rows

@@ -23,15 +23,17 @@ a threshold on energy, not on length, because that is what sets how much binds).
 designed to bind are screened like every other pair: their designed duplex no longer masks a
 stray match next to it (the -27.7 kcal/mol T_r37_s3 + T_r6_s4 of issue 11 was such a pair).
 
-Skipping pairs that cannot fail (exact). With a threshold, a pair is folded only when it can
-reach it: :mod:`sequences.screen_bound` proves a lower bound on ``duplexfold``'s energy (the same
-model with every loop charged its smallest possible energy), and a pair whose bound is at or above
-the threshold passes without being folded (``dG_kcal`` NaN, the bound in ``bound_kcal``; the check
-table counts it as passed, which it is). The bound applies where only A·T pairs can form (two
-A/C/T strands): on IRIS it skips 35,738 of the 35,778 free x free pairs (folded, they gave -1.85..0
-kcal/mol; their bounds >= -7.96) and the 29,904 free x bound pairs are all folded. The worst
-pair is always folded (skipped pairs whose bound lies below the worst found are folded after), so
-every failing pair and the worst carry their exact energy, as before.
+Deciding pairs without folding (exact verdicts). With a threshold, a pair is folded only when
+its verdict is open: :mod:`sequences.screen_bound` proves, for any two strands, a lower and an
+upper bound on ``duplexfold``'s energy in one vectorised programme (stacks and loops of up to 2x2
+at their exact energies from the loaded parameters, larger loops charged the least energy their
+diagonal shift allows for the lower bound and left out for the upper one). A pair whose lower
+bound is at or above the threshold passes, one whose upper bound lies below it fails, neither
+folded (``dG_kcal`` NaN, the bounds in ``bound_kcal`` / ``upper_kcal``; ``failing`` holds the
+verdicts); the rest are folded. So every verdict is the one the fold would give. The rows a check
+lists carry exact energies: the ``exact_worst`` lowest energies (the check asks for its
+``max_rule_rows``, at most the failing pairs, at least the worst pair) are folded, in the order of
+their lower bounds, until no unfolded pair's lower bound reaches the k-th lowest folded ΔG.
 
 Speed and where it runs. The folds are cut into at most ``CHUNKS`` chunks of equal cost (the cut
 depends on the pairs alone), and each chunk is one task. With a :class:`crn.tasks.Compute` that
@@ -43,10 +45,8 @@ a worker per process, for a ~30 s job on a 2-core laptop; the results are the sa
 (each fold depends on its two strings only), and results keep pair order, so the screen is
 deterministic. Above ``max_pairs`` pairs (mnist14 scale) the caller samples instead.
 
-Measured (IRIS, 379 strands, 65,682 pairs; ``benchmarks/screen.py --compare``, 2 workers on 2
-cores shared with other jobs, load ~6): 123 CPU s with the bound, 155 without (-20 %; the folds of
-the 29,904 free x bound pairs, 4 ms each, are what is left), identical energies for every folded
-pair, the same 29,729 failing pairs and the same worst (-53.06 kcal/mol).
+Measured: see ``benchmarks/screen.py`` (identical verdicts, folded energies and listed rows
+against folding every pair, on the reduced IRIS system with today's and with one-G toeholds).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sequences.screen_bound import at_only, bound_model, lower_bounds
+from sequences.screen_bound import bound_model, bounds
 
 try:
     import RNA
@@ -90,11 +90,26 @@ class ScreenResult:
     strands: int
     seconds: float
     bound_kcal: np.ndarray | None = None  # (P,) proven lower bound on dG where computed, else NaN
+    upper_kcal: np.ndarray | None = None  # (P,) proven upper bound on dG where computed, else NaN
+    threshold_kcal: float | None = None  # the verdict's threshold (None: every pair folded)
+
+    @property
+    def failing(self) -> np.ndarray:
+        """(P,) bool: the pairs below the threshold, folded (ΔG) or proven by their upper bound."""
+        if self.threshold_kcal is None:
+            return np.zeros(len(self.dG_kcal), dtype=bool)
+        below = self.dG_kcal < self.threshold_kcal
+        return below | (np.isnan(self.dG_kcal) & (self.upper_kcal < self.threshold_kcal))
 
     @property
     def skipped(self) -> int:
-        """Pairs not folded because their lower bound reaches the threshold (``dG_kcal`` NaN)."""
-        return int(np.sum(np.isnan(self.dG_kcal)))
+        """Pairs not folded because their lower bound reaches the threshold (they pass)."""
+        return int(np.sum(np.isnan(self.dG_kcal) & ~self.failing))
+
+    @property
+    def failed_on_bound(self) -> int:
+        """Pairs not folded because their upper bound lies below the threshold (they fail)."""
+        return int(np.sum(np.isnan(self.dG_kcal) & self.failing))
 
     @property
     def expected(self) -> int:
@@ -175,22 +190,25 @@ def _masked(seq: str, positions: set[int]) -> str:
 def fold_chunk(items: list[tuple[tuple[str, str], ...]], conditions: tuple[float, float],
                threshold_kcal: float | None = None) -> np.ndarray:
     """One task of the screen: per pair (its duplexes (a, b) to fold), the spurious ΔG (kcal/mol,
-    the lowest ``duplexfold`` energy of its duplexes, capped at 0) and the proven lower bound, as a
-    (P, 2) array. ``duplexfold``: ViennaRNA's two-strand hybrid, no intramolecular pairs, at the
-    conditions (temperature °C, Na+ M). With a threshold, a pair whose duplexes all have a bound
-    at or above it is not folded (ΔG NaN); bounds are NaN where none applies."""
+    the lowest ``duplexfold`` energy of its duplexes, capped at 0) and proven lower and upper
+    bounds on it, as a (P, 3) array. ``duplexfold``: ViennaRNA's two-strand hybrid, no
+    intramolecular pairs, at the conditions (temperature °C, Na+ M). With a threshold, the bounds
+    of :mod:`sequences.screen_bound` are computed and a pair is folded only when they straddle it
+    (lower < threshold <= upper); otherwise its ΔG is NaN. Without one, every pair is folded and
+    the bounds are NaN."""
     old = _set_globals(*conditions)
     try:
-        out = np.full((len(items), 2), np.nan)
-        model = bound_model(*conditions) if threshold_kcal is not None else None
-        if model is not None and model.valid:
-            cand = [k for k, duplexes in enumerate(items) if all(at_only(a, b) for a, b in duplexes)]
-            lb = lower_bounds([d for k in cand for d in items[k]], model) / 100.0
-            ends = np.cumsum([len(items[k]) for k in cand], dtype=np.int64)
-            for k, lo, hi in zip(cand, (ends - [len(items[k]) for k in cand]).tolist(), ends.tolist()):
-                out[k, 1] = min(float(lb[lo:hi].min()), 0.0)
+        out = np.full((len(items), 3), np.nan)
+        if threshold_kcal is not None and items:
+            model = bound_model(*conditions)
+            flat = [d for duplexes in items for d in duplexes]
+            b = np.minimum(bounds(flat, model) / 100.0, 0.0)
+            owner = np.repeat(np.arange(len(items)), [len(d) for d in items])
+            out[:, 1:] = np.inf
+            np.minimum.at(out[:, 1], owner, b[:, 0])
+            np.minimum.at(out[:, 2], owner, b[:, 1])
         for k, duplexes in enumerate(items):
-            if threshold_kcal is None or not out[k, 1] >= threshold_kcal:
+            if threshold_kcal is None or out[k, 1] < threshold_kcal <= out[k, 2]:
                 out[k, 0] = min(0.0, *(RNA.duplexfold(a, b).energy for a, b in duplexes))
         return out
     finally:
@@ -226,27 +244,39 @@ def _duplexes(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], pairs
     return out
 
 
-def _chunks(items: list[tuple[tuple[str, str], ...]], n_chunks: int) -> list[np.ndarray]:
-    """Pair indices cut into ``n_chunks`` chunks of about equal cost: the longest duplexes first,
-    dealt round-robin (the cut depends on the pairs alone, never on the workers)."""
+def _chunks(items: list[tuple[tuple[str, str], ...]], n_chunks: int, by_size: bool) -> list[np.ndarray]:
+    """Pair indices cut into ``n_chunks`` chunks of about equal cost (grid cells): with ``by_size``
+    (the bounds, vectorised over pairs of one padded size) pairs sorted by size and cut into runs,
+    else the longest duplexes first, dealt round-robin. The cut depends on the pairs alone."""
     cost = np.array([sum(len(a) * len(b) for a, b in d) for d in items], dtype=float)
-    order = np.argsort(-cost, kind="stable")
-    return [part for part in (order[k::n_chunks] for k in range(n_chunks)) if len(part)]
+    if not by_size:
+        order = np.argsort(-cost, kind="stable")
+        return [part for part in (order[k::n_chunks] for k in range(n_chunks)) if len(part)]
+    size = np.array([len(d[0][0]) // 8 * 4096 + len(d[0][1]) // 8 for d in items])
+    order = np.argsort(size, kind="stable")
+    cum = np.cumsum(cost[order])
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n_chunks) / n_chunks)
+    return [part for part in np.split(order, cuts) if len(part)]
+
+
+def _cells(items: list[tuple[tuple[str, str], ...]]) -> int:
+    return sum(len(a) * len(b) for d in items for a, b in d)
 
 
 def _fold(items: list[tuple[tuple[str, str], ...]], conditions: tuple[float, float], threshold: float | None,
           workers: int, compute) -> np.ndarray:
     """:func:`fold_chunk` over all pairs, in pair order, where ``compute`` / ``workers`` say."""
     if not items:
-        return np.zeros((0, 2))
-    parts = _chunks(items, min(CHUNKS, max(1, len(items) // 100)))
+        return np.zeros((0, 3))
+    n_chunks = min(CHUNKS, max(1, len(items) // 100)) if threshold is not None else min(CHUNKS, len(items))
+    parts = _chunks(items, n_chunks, threshold is not None)
     chunks = [[items[i] for i in part.tolist()] for part in parts]
     if compute is not None and not compute.in_process:
         from crn.tasks import run_tasks
 
         results = run_tasks(fold_chunk, chunks, args=(conditions, threshold), compute=compute,
                             label="spurious screen")
-    elif workers == 1 or len(items) < 200:
+    elif workers == 1 or len(parts) == 1 or (len(items) < 200 and _cells(items) < 200_000):
         results = [fold_chunk(c, conditions, threshold) for c in chunks]
     else:
         if threshold is not None:  # the bound's constants, computed once here, inherited by the forks
@@ -257,7 +287,7 @@ def _fold(items: list[tuple[tuple[str, str], ...]], conditions: tuple[float, flo
                 _restore(old)
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(fold_chunk, chunks, [conditions] * len(chunks), [threshold] * len(chunks)))
-    out = np.zeros((len(items), 2))
+    out = np.zeros((len(items), 3))
     for part, values in zip(parts, results):
         out[part] = values
     return out
@@ -265,14 +295,16 @@ def _fold(items: list[tuple[tuple[str, str], ...]], conditions: tuple[float, flo
 
 def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temperature_C: float = 25.0,
                na_M: float = 1.0, workers: int | None = None, threshold_kcal: float | None = None,
-               compute=None) -> ScreenResult:
+               compute=None, exact_worst: int = 50) -> ScreenResult:
     """Spurious ΔG (kcal/mol, see the module docstring) of every pair :func:`screen_pairs` lists.
 
-    ``lengths`` maps domain names to nt. ``threshold_kcal``: pairs whose proven lower bound
-    (:mod:`sequences.screen_bound`) is at or above it are not folded (``dG_kcal`` NaN, the bound in
-    ``bound_kcal``); None folds every pair. ``compute`` (:class:`crn.tasks.Compute`): a Dask
-    cluster for the folds when it names workers or a scheduler; otherwise ``workers`` local
-    processes (default: up to 2 of the CPUs)."""
+    ``lengths`` maps domain names to nt. ``threshold_kcal``: pairs whose proven bounds
+    (:mod:`sequences.screen_bound`) lie both at or above it (pass) or both below it (fail) are not
+    folded (``dG_kcal`` NaN, the bounds in ``bound_kcal`` / ``upper_kcal``), except that the
+    ``exact_worst`` lowest energies (at most the failing pairs, at least the worst pair) are always
+    folded; None folds every pair. ``compute`` (:class:`crn.tasks.Compute`): a Dask cluster for
+    the folds when it names workers or a scheduler; otherwise ``workers`` local processes (default:
+    up to 2 of the CPUs)."""
     if RNA is None:  # pragma: no cover
         raise RuntimeError("the spurious screen needs ViennaRNA (import RNA failed)")
     t0 = time.perf_counter()
@@ -282,13 +314,24 @@ def run_screen(strands: Sequence[ScreenStrand], lengths: Mapping[str, int], temp
     workers = min(2, os.cpu_count() or 1) if workers is None else max(1, int(workers))
     threshold = None if threshold_kcal is None else float(threshold_kcal)
     res = _fold(items, conditions, threshold, workers, compute)
-    dG, bound = res[:, 0].copy(), res[:, 1].copy()
-    # the worst pair is always folded: fold every skipped pair whose bound lies below the worst found
-    while np.any(skipped := np.isnan(dG)):
-        worst = np.nanmin(bound[skipped]) if np.all(skipped) else np.nanmin(dG)
-        late = np.flatnonzero(skipped & (bound <= worst))
-        if not len(late):
-            break
-        dG[late] = _fold([items[k] for k in late.tolist()], conditions, None, workers, compute)[:, 0]
+    dG, lower, upper = (res[:, k].copy() for k in range(3))
+    if threshold is not None and len(dG):
+        failing = int(np.sum((dG < threshold) | (np.isnan(dG) & (upper < threshold))))
+        _fold_worst(dG, lower, max(1, min(failing, int(exact_worst))),
+                    lambda idx: _fold([items[k] for k in idx.tolist()], conditions, None, workers, compute)[:, 0])
     return ScreenResult(pairs, dG, int(sum(s.free for s in strands)), len(strands), time.perf_counter() - t0,
-                        bound)
+                        lower, upper, threshold)
+
+
+def _fold_worst(dG: np.ndarray, lower: np.ndarray, k: int, fold) -> None:
+    """Fold (in place, ``fold(indices) -> ΔG``) until the ``k`` lowest energies of all pairs are
+    exact: while an unfolded pair's lower bound is at or below the k-th lowest folded ΔG (or fewer
+    than k are folded), fold the unfolded pairs of the lowest bounds, at least k at a time."""
+    while np.any(unfolded := np.isnan(dG)):
+        done = np.sort(dG[~unfolded])
+        kth = done[k - 1] if len(done) >= k else np.inf
+        late = np.flatnonzero(unfolded & (lower <= kth))
+        if not len(late):
+            return
+        late = late[np.argsort(lower[late], kind="stable")][:max(k, 8)]
+        dG[late] = fold(late)

@@ -81,30 +81,6 @@ def _at_strands(rng: random.Random, n: int, lengths=(12, 20, 42, 63), at_rich: b
     return ["".join(rng.choice(letters) for _ in range(rng.choice(lengths))) for _ in range(n)]
 
 
-def test_the_lower_bound_never_exceeds_duplexfold():
-    from sequences.screen import _restore, _set_globals, fold_chunk
-    from sequences.screen_bound import bound_model, lower_bounds
-
-    rng = random.Random(7)
-    seqs = _at_strands(rng, 18, (12, 20, 42)) + _at_strands(rng, 18, (12, 20, 42), at_rich=True)
-    pairs = [(a, b) for a, b in itertools.combinations(seqs, 2)]
-    pairs += [(a, revcomp(a)) for a in seqs]  # perfect A·T duplexes (revcomp of A/C/T has G: not A·T-only)
-    pairs = [(a, b) for a, b in pairs if "G" not in b]
-    masked = [(a[:5] + "N" * 6 + a[11:], b) for a, b in pairs[:100]]  # designed pairings masked
-    pairs += masked
-    old = _set_globals(25.0, 1.0)
-    try:
-        model = bound_model(25.0, 1.0)
-    finally:
-        _restore(old)
-    assert model.valid and model.loop_min >= 0
-    lb = lower_bounds(pairs, model) / 100.0
-    exact = fold_chunk([(p,) for p in pairs], (25.0, 1.0))[:, 0]
-    assert np.all(lb <= exact + 1e-9), [(p, b, e) for p, b, e in zip(pairs, lb, exact) if b > e][:3]
-    assert exact.min() < -8.0  # the sample holds pairs that fail, so the bound is tested where it matters
-    assert np.mean(lb >= -8.0) > 0.5  # and it is tight enough to skip most A/C/T pairs
-
-
 def test_skipping_on_the_bound_changes_no_verdict_and_no_folded_energy():
     rng = random.Random(11)
     seqs = _at_strands(rng, 24, lengths=(20, 42)) + _at_strands(rng, 6, lengths=(20, 42), at_rich=True)
@@ -115,10 +91,12 @@ def test_skipping_on_the_bound_changes_no_verdict_and_no_folded_energy():
     exact = run_screen(strands, lengths, workers=1)
     fast = run_screen(strands, lengths, workers=1, threshold_kcal=-8.0)
     skipped = np.isnan(fast.dG_kcal)
-    assert 0 < skipped.sum() < len(skipped) and fast.skipped == skipped.sum()
+    assert 0 < skipped.sum() < len(skipped) and fast.skipped + fast.failed_on_bound == skipped.sum()
     assert np.array_equal(fast.dG_kcal[~skipped], exact.dG_kcal[~skipped])
-    assert np.all(exact.dG_kcal[skipped] >= -8.0) and np.all(fast.bound_kcal[skipped] <= exact.dG_kcal[skipped])
-    assert np.array_equal(fast.dG_kcal < -8.0, exact.dG_kcal < -8.0) and (exact.dG_kcal < -8.0).any()
+    passed = skipped & ~fast.failing
+    assert np.all(exact.dG_kcal[passed] >= -8.0) and np.all(fast.bound_kcal[skipped] <= exact.dG_kcal[skipped])
+    assert np.all(fast.upper_kcal[skipped] >= exact.dG_kcal[skipped])
+    assert np.array_equal(fast.failing, exact.dG_kcal < -8.0) and (exact.dG_kcal < -8.0).any()
     assert np.nanmin(fast.dG_kcal) == exact.dG_kcal.min()
 
 
@@ -133,11 +111,21 @@ def test_the_worst_pair_is_folded_even_when_every_pair_passes_on_its_bound():
     assert fast.skipped > 0
 
 
-def test_pairs_with_c_g_pairs_get_no_bound_and_are_folded():
-    strands, lengths = _strands(6, 4)  # bound strands are reverse complements (G): C·G pairs possible
-    res = run_screen(strands, lengths, workers=1, threshold_kcal=-8.0)
-    has_g = np.array(["G" in strands[i].sequence or "G" in strands[j].sequence for i, j in res.pairs.tolist()])
-    assert np.all(np.isnan(res.bound_kcal[has_g])) and not np.any(np.isnan(res.dG_kcal[has_g]))
+def test_pairs_with_c_g_pairs_are_bounded_and_keep_their_verdict_and_worst_rows():
+    # four-letter pairs (bound strands are reverse complements): C·G pairs and G·G mismatches
+    strands, lengths = _strands(10, 6, seed=2)
+    rng = random.Random(3)
+    strands += [ScreenStrand(f"M{k}", "".join(rng.choice("ACGT") for _ in range(30)), (f"m{k}",), True)
+                for k in range(4)]
+    lengths.update({f"m{k}": 30 for k in range(4)})
+    exact = run_screen(strands, lengths, workers=1)
+    fast = run_screen(strands, lengths, workers=1, threshold_kcal=-8.0, exact_worst=5)
+    assert not np.any(np.isnan(fast.bound_kcal)) and fast.skipped > 0
+    assert np.array_equal(fast.failing, exact.dG_kcal < -8.0) and 5 < fast.failing.sum() < len(fast.pairs)
+    # the rows the check lists (failing pairs, worst first) carry their exact energies, in order
+    assert np.array_equal(np.argsort(fast.dG_kcal, kind="stable")[:5], np.argsort(exact.dG_kcal, kind="stable")[:5])
+    top = np.argsort(exact.dG_kcal, kind="stable")[:5]
+    assert np.array_equal(fast.dG_kcal[top], exact.dG_kcal[top])
 
 
 def test_the_screen_on_dask_workers_equals_the_local_screen():
