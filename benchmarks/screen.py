@@ -1,11 +1,12 @@
 """Time the exhaustive spurious screen (sequences.screen) on a finished build's strands.
 
     python benchmarks/screen.py [--build /tmp/screen-iris] [--workers 2] [--threshold -8]
-                                [--exact] [--compare] [--dask N] [--json FILE] [--toehold-g POS]
+                                [--exact] [--compare] [--dask N] [--json FILE] [--toehold-g POS] [--whole]
 
 Reads the build's strands.csv and domains.csv (and the conditions from build.json's spec), makes
 the screen's strand list as ``sequences.checks.screen_rows`` does (distinct strands by domain list;
-free: the strand of a one-strand complex or a strand without complement domains) and times
+free: the strand of a one-strand complex or a strand without complement domains; the others masked
+to their exposed domains from system.pil, ``sequences.exposure``, unless ``--whole``) and times
 ``run_screen`` (wall seconds, ``time.perf_counter``, and CPU seconds of this process and the local
 pool's workers, which is what a loaded machine does not distort):
   * default: with the threshold, pairs whose proven bounds decide the verdict are not folded;
@@ -80,10 +81,12 @@ def toehold_g(build: Path, position: int) -> dict[str, str]:
     return out
 
 
-def load_build(build: Path, toehold_g_at: int | None = None
+def load_build(build: Path, toehold_g_at: int | None = None, whole: bool = False
                ) -> tuple[list[ScreenStrand], dict[str, int], float, float]:
     """The screen's strands, domain lengths (nt), temperature (°C) and Na+-equivalent (M) of a build
-    (with ``toehold_g_at``, the sequences of :func:`toehold_g`)."""
+    (with ``toehold_g_at``, the sequences of :func:`toehold_g`). Complement strands are masked to
+    their exposed domains (``sequences.exposure``) from the build's system.pil (or its parent
+    folder's, for a ``dsd design`` folder) unless ``whole``."""
     lengths = {r["name"]: int(r["length"]) for r in csv.DictReader(open(build / "domains.csv"))}
     rows = list(csv.DictReader(open(build / "strands.csv")))
     if toehold_g_at is not None:
@@ -103,6 +106,16 @@ def load_build(build: Path, toehold_g_at: int | None = None
     seq = spec.get("sequences") or {}  # a `dsd design` folder has no build.json: 25 °C, 1 M Na+
     cond = Conditions(temperature_C=float(seq.get("temperature_C", 25.0)), na_M=float(seq.get("na_M", 1.0)),
                       mg_M=float(seq.get("mg_M", 0.0)))
+    pil = next((p for p in (build / "system.pil", build.parent / "system.pil") if p.is_file()), None)
+    if pil is not None and not whole:  # complement strands by their exposed domains, as the checks do
+        from dsd.pil import parse_pil
+        from sequences.exposure import exposed_domains, exposed_sequence
+
+        system = parse_pil(pil.read_text())[0]
+        exposed = exposed_domains(system)
+        for v in seen.values():
+            if not v[3]:
+                v[1] = exposed_sequence(v[2], v[1], system, exposed)
     return [ScreenStrand(*v) for v in seen.values()], lengths, cond.temperature_C, na_equivalent_M(cond)
 
 
@@ -119,12 +132,13 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=-8.0)
     ap.add_argument("--exact", action="store_true")
     ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--whole", action="store_true", help="complement strands whole (not masked to their exposed domains)")
     ap.add_argument("--dask", type=int, default=None)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--toehold-g", type=int, default=None, metavar="POS",
                     help="make base POS (1-based) of every toehold G first (the one-G toeholds)")
     args = ap.parse_args()
-    strands, lengths, temp, na = load_build(args.build, args.toehold_g)
+    strands, lengths, temp, na = load_build(args.build, args.toehold_g, args.whole)
     compute = None
     if args.dask:
         from crn.tasks import Compute, dask_client
