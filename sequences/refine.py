@@ -83,14 +83,17 @@ class ThermoEvaluator:
         return self._mfe[seq]
 
 
-#: Pool toeholds a refinement step draws for a toehold until one keeps every sequence rule (a rule
-#: test costs no fold; with ``toehold_copy`` a rule most pool toeholds would make a stray copy).
+#: With ``toehold_moves`` (the search passes it where ``toehold_copy`` is a rule, so that most pool
+#: toeholds would make a stray copy): pool toeholds a refinement step draws for a toehold until one
+#: keeps every sequence rule (a rule test costs no fold), and if none does, an exchange of sequences
+#: with another toehold (:func:`_swap`). Without it a step makes one proposal, as before.
 TOEHOLD_DRAWS = 40
 
 
 def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands, failing: set[str], *,
            backend: ThermoBackend, defect_max: float, mfe_min_kcal: float, piece_nt: int, piece_strands: int,
-           max_steps: int, deadline: float, rng: np.random.Generator, keep: list[Rule] = ()) -> dict:
+           max_steps: int, deadline: float, rng: np.random.Generator, keep: list[Rule] = (),
+           toehold_moves: bool = False) -> dict:
     """Mutate domains until the checked ``complexes`` and ``strands`` pass, or the budget ends.
 
     ``complexes`` are :class:`dsd.domains.Complex` and ``strands`` objects with ``name`` and
@@ -161,12 +164,12 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         old = table.get(i).copy()
         rules_old = sum(r.domain_penalty(table, i, old) for r in rule_set)
         # a toehold draws pool sequences until one keeps every rule (few do where toehold_copy is a rule)
-        for _ in range(TOEHOLD_DRAWS if table.kind[i] == TOEHOLD else 1):
+        for _ in range(TOEHOLD_DRAWS if toehold_moves and table.kind[i] == TOEHOLD else 1):
             new = drawer.propose(i, hot[i])
             if not np.array_equal(new, old) and sum(r.domain_penalty(table, i, new) for r in rule_set) <= rules_old:
                 break
         else:
-            if table.kind[i] == TOEHOLD and not keep:  # none does: exchange sequences with another toehold
+            if toehold_moves and table.kind[i] == TOEHOLD and not keep:  # none does: exchange with another toehold
                 accepted += _swap(table, rule_set, i, rng, holders, excess, evaluate, tries, k)
             continue
         if keep and not _keeps_cost(keep, table, i, old, new):

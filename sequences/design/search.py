@@ -368,7 +368,8 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                 table, rule_set, drawer, complexes_c, strands_c, failing, backend=backend,
                 defect_max=rules.complex_defect_max, mfe_min_kcal=rules.strand_mfe_min_kcal,
                 piece_nt=options.piece_nt, piece_strands=options.piece_strands, max_steps=budget.refine_steps,
-                deadline=time.perf_counter() + budget.refine_seconds, rng=rng, keep=polish_keep)
+                deadline=time.perf_counter() + budget.refine_seconds, rng=rng, keep=polish_keep,
+                toehold_moves=copies is not None)
             timings["refine_s"] = time.perf_counter() - t_refine
             if stats["refine"]["accepted"]:
                 design.sequences = table.sequences()
