@@ -43,8 +43,8 @@ before refinement, of 40; "cap" = the polish's per-pair cost capped at 1 kcal/mo
 
 The last row is the opt-in setting with ``refine_holds_crosstalk``: crosstalk passes (0.655x
 shuffled) and every strand MFE holds (min -1.14 kcal/mol), but 15 gates fail complex_defect
-(max 0.081: 300-530-nt single-stranded fan-out tails fold on A·T pairs, 0.06-0.09 per unpaired nucleotide against ~0.03 at 7 C weak <= 3); 51
-strand pairs are flagged by the (advisory) spurious_dG screen.
+(max 0.081: 300-530-nt single-stranded fan-out tails fold on A·T pairs, 0.06-0.09 per unpaired
+nucleotide against ~0.03 at 7 C weak <= 3); 51 strand pairs are flagged by the (advisory) spurious_dG screen.
 
 The shipped IRIS system (protocols/iris.yaml, fan-out 4, strands <= ~105 nt; 273 long/history
 domains, 74,256 ordered pairs; checks with the refinement; ~ sampled):
