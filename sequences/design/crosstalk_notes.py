@@ -43,8 +43,8 @@ before refinement, of 40; "cap" = the polish's per-pair cost capped at 1 kcal/mo
 
 The last row is the opt-in setting with ``refine_holds_crosstalk``: crosstalk passes (0.655x
 shuffled) and every strand MFE holds (min -1.14 kcal/mol), but 15 gates fail complex_defect
-(max 0.081: 300-530-nt single-stranded fan-out tails fold on A·T pairs, 0.06-0.09 per unpaired nucleotide against ~0.03 at 7 C weak <= 3); 51
-strand pairs are flagged by the (advisory) spurious_dG screen.
+(max 0.081: 300-530-nt single-stranded fan-out tails fold on A·T pairs, 0.06-0.09 per unpaired
+nucleotide against ~0.03 at 7 C weak <= 3); 51 strand pairs are flagged by the (advisory) spurious_dG screen.
 
 The shipped IRIS system (protocols/iris.yaml, fan-out 4, strands <= ~105 nt; 273 long/history
 domains, 74,256 ordered pairs; checks with the refinement; ~ sampled):
@@ -69,14 +69,16 @@ system, with a thin crosstalk margin. It was not made the default here: on reduc
 refinement cannot fix the 300-530-nt tails (15 gates) and would spend its whole budget (the
 design's time target), and the golden build could not be re-made in time.
 
-The ``dsd design`` row above also flagged 51 strand pairs in spurious_dG (advisory; down to -46.6 kcal/mol, a
-105-nt gate output strand against a 90-nt fuel complement: a long imperfect duplex), but the same
+The ``dsd design`` row above also flagged 51 strand pairs in spurious_dG (advisory; down to -46.6
+kcal/mol, a 105-nt gate output strand against a 90-nt fuel complement: a long imperfect duplex), but the same
 pair of the shipped default design folds to -43.9 (ViennaRNA cofold), so that is not the
-setting's doing (the shipped checks.csv predates today's screen). So at 5-6 C the crosstalk bound
-holds but complex_defect fails; at 6 C the
-complexes can be refined but the rate stays at 0.10-0.12 within ~2,400 polish steps (60-140 s on
-this 2-core machine under load, against the <= 30 s the design's time budget leaves). The
-defaults therefore stay as they were; issue 11 item 1 stays open.
+setting's doing (the shipped checks.csv predates today's screen).
+
+In sum: at 5-6 C with the plain refinement the shipped system passed once (crosstalk ~0.095), but
+reduced IRIS fails complex_defect on its long tails and its refinement would eat the design's
+time budget; at 6 C the complexes refine but the rate stays at 0.10-0.12 within ~2,400 polish
+steps (60-140 s on this 2-core machine under load, against the <= 30 s the time budget leaves).
+The defaults stay as they were; issue 11 item 1 stays open.
 
 The polish's cost: ~140 duplexfold calls a step (0.1 ms each) plus the estimate and the rule
 tests; folding a proposal's pairs strongest estimate first and stopping once its partial cost

@@ -56,11 +56,12 @@ Crosstalk (issue 11 item 1): fraction of ordered long/history pairs with ΔG(a +
 against the same domains with their letters shuffled; every measurement (GC and weak-run
 settings, the polish, complex defects, the shipped fan-out-4 system) is in
 :mod:`sequences.design.crosstalk_notes`. In short: the rate falls with the C count and with longer
-weak runs, and the single strands' A·T self-structure (complex_defect) rises with them. No setting measured meets the crosstalk bound and keeps every
-check of the shipped IRIS build, so the defaults stay (GC 30-60 %, weak <= 3, the polish off)
-and the low-crosstalk setting is opt-in (``gc_min: 0.30, gc_max: 0.43, long_max_weak_run_nt: 5``,
-``SearchBudget(polish_steps=1200)``: reduced IRIS 0.075 against 0.115 shuffled; the shipped
-system ~0.095 with every complex passing after the refinement, reduced IRIS's long tails not).
+weak runs, and the single strands' A·T self-structure (complex_defect) rises with them. The
+defaults stay (GC 30-60 %, weak <= 3, the polish off: reduced IRIS 0.296 against 0.349 shuffled);
+the low-crosstalk setting is opt-in (``gc_min: 0.30, gc_max: 0.43, long_max_weak_run_nt: 5``,
+``SearchBudget(polish_steps=1200)``): reduced IRIS 0.075 against 0.115 (its 300-530-nt fan-out
+tails then fail complex_defect), the shipped fan-out-4 system ~0.095 with every complex passing
+after the refinement (a thin margin, measured once).
 mnist14 with fan-out 8 (197,251 domains,
 11.1 Mnt; both crosstalk objectives skipped above OBJECTIVE_MAX): design ~42 s, sampled checks
 ~50 s, ~2.5 min in all with refinement and re-check, 1.2 GB peak memory.
