@@ -65,6 +65,10 @@ def test_a_missing_extra_is_one_clear_error(monkeypatch):
         run_tasks(abs, [1, 2], compute=Compute(workers=2))
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_tasks")
+
+
 @pytest.fixture(scope="module")
 def two_workers():
     pytest.importorskip("distributed")

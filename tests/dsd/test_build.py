@@ -145,7 +145,8 @@ def assert_wet_lab_files(out: Path, reaction_uL: float) -> None:
 
 def test_failing_stage_leaves_previous_build_intact(tmp_path):
     out = tmp_path / "b"
-    spec = parse_spec({**SMALL_IRIS, "simulation": {"examples": 5}, "sequences": {"enabled": False}})
+    spec = parse_spec({**SMALL_IRIS, "simulation": {"examples": 5}, "dsd": {"enabled": False},
+                       "sequences": {"enabled": False}})  # a previous build: what it holds does not matter
     run_build(spec, out)
     before = (out / "build.json").read_text()
     (tmp_path / "x.csv").write_text("a,y\n1,0\n")

@@ -35,6 +35,10 @@ def one_line_error(result, *words):
     return lines[0]
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_cli_coverage")
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     d = tmp_path_factory.mktemp("tiny")

@@ -97,6 +97,10 @@ def test_translate_prints_the_size_and_the_sentence(tmp_path):
     assert line == f"DNA size: {size['sentence']}" and f"{size['strands']} distinct strands" in line
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_dna_size")
+
+
 @pytest.fixture(scope="module")
 def tiny_build(tmp_path_factory):
     """An iris build whose gate level is 'too big' (limit 10 complexes), with the report."""

@@ -32,6 +32,10 @@ def strands_table(system, seed: int = 0) -> list[dict]:
             for cx in system.complexes for k, strand in enumerate(cx.strands)]
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_protocol")
+
+
 @pytest.fixture(scope="module")
 def table():
     return strands_table(small_system())

@@ -27,6 +27,10 @@ IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_report")
+
+
 @pytest.fixture(scope="module")
 def iris(tmp_path_factory):
     out = tmp_path_factory.mktemp("iris") / "t"

