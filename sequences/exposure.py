@@ -49,10 +49,9 @@ def exposed_sequence(domains: Sequence[str], sequence: str, system, exposed=None
     key = tuple(domains)
     if key not in exposed:
         return sequence
-    lengths = {name: d.length for name, d in system.domains.items()}
     out, pos = [], 0
     for k, d in enumerate(domains):
-        n = lengths[d.rstrip("*")]
+        n = system.domains[d.rstrip("*")].length
         out.append(sequence[pos:pos + n] if k in exposed[key] else "N" * n)
         pos += n
     return "".join(out)
