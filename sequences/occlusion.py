@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sequences.codes import encode, revcomp
+from sequences.codes import encode, kmer_codes, revcomp
 from sequences.structure import strand_sequence
 
 OCCLUSION_MAX = 0.05
@@ -113,6 +113,16 @@ def _own_copies(strand: FreeStrand, lengths: Mapping[str, int]) -> dict[str, set
     return out
 
 
+def _code_table(names: list[str], toeholds: Mapping[str, str], n: int) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Sorted integer codes of the toeholds ``names`` (all ``n`` nt) and, per code, the toeholds that
+    have it, in ``names`` order."""
+    codes = kmer_codes(np.stack([encode(toeholds[t]) for t in names]), n)[:, 0]
+    holders: dict[int, list[str]] = {}
+    for t, c in zip(names, codes.tolist()):
+        holders.setdefault(c, []).append(t)
+    return np.array(sorted(holders), dtype=np.int64), holders
+
+
 def candidate_sites(strands: list[FreeStrand], toeholds: Mapping[str, str], sequences: Mapping[str, str],
                     min_match_nt: int | None = None) -> list[tuple[int, str, int]]:
     """(strand index, toehold, position) of every window that matches a toehold at ``min_match_nt``
@@ -122,12 +132,22 @@ def candidate_sites(strands: list[FreeStrand], toeholds: Mapping[str, str], sequ
     by_len: dict[int, list[str]] = {}
     for t, seq in toeholds.items():
         by_len.setdefault(len(seq), []).append(t)
+    # whole-toehold matches: integer window codes looked up in a table (O(strand length)), else the
+    # longest-run comparison against every toehold of the length
+    exact = {n: _code_table(names, toeholds, n) for n, names in by_len.items()
+             if n <= 31 and (min_match_nt is None or min_match_nt >= n)}
     out = []
     for si, s in enumerate(strands):
         x = encode(strand_sequence(s.domains, sequences))
         own = _own_copies(s, lengths)
         for n, names in by_len.items():
             if len(x) < n:
+                continue
+            if n in exact:
+                keys, holders = exact[n]
+                codes = kmer_codes(x[None, :], n)[0]
+                for p in np.flatnonzero(np.isin(codes, keys)).tolist():
+                    out.extend((si, t, p) for t in holders[int(codes[p])] if p not in own.get(t, ()))
                 continue
             windows = np.lib.stride_tricks.sliding_window_view(x, n)
             T = np.stack([encode(toeholds[t]) for t in names])

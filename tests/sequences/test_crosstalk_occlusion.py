@@ -174,3 +174,33 @@ def test_design_writes_gc_dG_and_occlusion_tables(tmp_path):
     assert all(set(r) == {"site", "toehold", "strand", "Kd_M"} for r in rows)
     checks = {c.check for c in d.checks}
     assert {"crosstalk_rate", "toehold_occlusion"} <= checks and "kmer_k" not in checks
+
+
+def test_exact_toehold_sites_equal_a_brute_force_scan():
+    """sequences.occlusion.candidate_sites (code-table lookup) against every window compared by hand,
+    with a reused toehold sequence and a designed copy that must be left out."""
+    import random
+
+    from sequences.occlusion import FreeStrand, candidate_sites
+
+    rng = random.Random(3)
+    seqs = {f"L{k}": "".join(rng.choice("ACT") for _ in range(15)) for k in range(30)}
+    seqs.update({"t0": "ACTTCA", "t1": "CCATTC", "t2": "ACTTCA"})  # t2 reuses t0's sequence
+    strands = []
+    for k in range(40):
+        doms = tuple(rng.sample(sorted(seqs), 4))
+        strands.append(FreeStrand(f"S{k}", doms, 10.0))
+    strands.append(FreeStrand("own", ("L0", "t0", "L1"), 10.0))
+    toeholds = {t: seqs[t] for t in ("t0", "t1", "t2")}
+    want = []
+    for si, s in enumerate(strands):
+        full = "".join(seqs[d] for d in s.domains)
+        starts = [sum(len(seqs[d]) for d in s.domains[:k]) for k in range(len(s.domains))]
+        for p in range(len(full) - 5):
+            for t, ts in toeholds.items():
+                own = {starts[k] for k, d in enumerate(s.domains) if d == t}
+                if full[p:p + 6] == ts and p not in own:
+                    want.append((si, t, p))
+    got = candidate_sites(strands, toeholds, seqs)
+    assert sorted(got) == sorted(want) and len(want) > 5
+    assert (len(strands) - 1, "t0", 15) not in got and (len(strands) - 1, "t2", 15) in got

@@ -57,3 +57,4 @@ def test_a_stray_match_to_a_sequestered_domain_is_not_screened_but_one_to_an_exp
     part = run_screen([ScreenStrand(e.name, e.sequence, e.domains, e.domains == ("y",))
                        for e in expose(s, every, {("y",)})], lengths, workers=1)
     assert part.dG_kcal[k] < -4
+
