@@ -9,9 +9,8 @@ Rows (``Check(check, subject, value, threshold, passed)``):
 * ``crosstalk_rate`` — fraction of ordered long/history domain pairs (a, b) with ViennaRNA MFE of
   ``a + b*`` below ``spurious_min_kcal`` (all pairs up to ``crosstalk_pairs``, else a seeded sample)
   against ``crosstalk_max_rate``;
-* ``toehold_occlusion`` — per toehold Σ [strand]/Kd over the stray copies of its sequence in the
-  single strands (``sequences.occlusion``), at the system's concentrations: a row per failing
-  toehold and the worst; the sites also go to ``occlusion.csv``;
+* ``toehold_occlusion`` — per toehold Σ [strand]/Kd over the stray copies of its sequence in single
+  strands (``sequences.occlusion``): a row per failing toehold and the worst; sites to ``occlusion.csv``;
 * ``strand_mfe`` — each distinct strand's MFE ΔG (kcal/mol) >= ``strand_mfe_min_kcal``. Above
   ``max_strands`` strands a seeded sample (plus the 50 longest) is folded and a summary row says
   "sampled n of N";
@@ -285,16 +284,17 @@ def occlusion_rows(design, backend: ThermoBackend) -> list[Check]:
     strands); one row per failing toehold and the worst. Stores the sites in ``design.occlusion``."""
     from sequences.occlusion import OcclusionModel, occupancy
 
-    design.occlusion = OcclusionModel(backend).sites(design.system, design.sequences)
+    model, limit = OcclusionModel(backend), design.rules.occlusion_max
+    design.occlusion = model.sites(design.system, design.sequences)
     toeholds = [d.name for d in design.system.domains.values() if d.kind == "toehold"]
     occ = occupancy(design.occlusion, toeholds)
     if not occ:
         return []
-    limit = design.rules.occlusion_max
     rows = [Check("toehold_occlusion", t, round(v, 5), limit, False)
             for t, v in sorted(occ.items(), key=lambda kv: -kv[1]) if v > limit]
     t, v = max(occ.items(), key=lambda kv: kv[1])
-    rows.append(Check("toehold_occlusion", f"worst: {t} ({len(design.occlusion)} stray sites in single strands)",
+    more = " or more (counting stopped: occupancies are lower bounds)" if model.truncated else ""
+    rows.append(Check("toehold_occlusion", f"worst: {t} ({len(design.occlusion)}{more} stray sites in single strands)",
                       round(v, 5), limit, v <= limit))
     return rows
 

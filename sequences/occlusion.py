@@ -44,6 +44,10 @@ from sequences.codes import encode, kmer_codes, revcomp
 from sequences.structure import strand_sequence
 
 OCCLUSION_MAX = 0.05
+#: Sites counted at most (each costs a duplex fold): a system that reuses toehold sequences (mnist14
+#: scale: ~200 toehold domains per pool sequence) has millions; past this the occupancies are lower
+#: bounds and the check row says so (IRIS: ~2,900 sites).
+MAX_SITES = 50_000
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,10 @@ def _code_table(names: list[str], toeholds: Mapping[str, str], n: int) -> tuple[
 
 
 def candidate_sites(strands: list[FreeStrand], toeholds: Mapping[str, str], sequences: Mapping[str, str],
-                    min_match_nt: int | None = None) -> list[tuple[int, str, int]]:
+                    min_match_nt: int | None = None, max_sites: int | None = None) -> list[tuple[int, str, int]]:
     """(strand index, toehold, position) of every window that matches a toehold at ``min_match_nt``
     or more consecutive bases (None: the whole toehold), designed copies of that toehold excluded
-    (vectorised per length)."""
+    (vectorised per length); with ``max_sites``, the first that many (strand order)."""
     lengths = {name: len(seq) for name, seq in sequences.items()}
     by_len: dict[int, list[str]] = {}
     for t, seq in toeholds.items():
@@ -136,8 +140,10 @@ def candidate_sites(strands: list[FreeStrand], toeholds: Mapping[str, str], sequ
     # longest-run comparison against every toehold of the length
     exact = {n: _code_table(names, toeholds, n) for n, names in by_len.items()
              if n <= 31 and (min_match_nt is None or min_match_nt >= n)}
-    out = []
+    out: list[tuple[int, str, int]] = []
     for si, s in enumerate(strands):
+        if max_sites is not None and len(out) >= max_sites:
+            return out[:max_sites]
         x = encode(strand_sequence(s.domains, sequences))
         own = _own_copies(s, lengths)
         for n, names in by_len.items():
@@ -162,8 +168,10 @@ def candidate_sites(strands: list[FreeStrand], toeholds: Mapping[str, str], sequ
 class OcclusionModel:
     """Site energies through a thermodynamic backend, cached by (site sequence with flanks, toehold)."""
 
-    def __init__(self, backend, flank_nt: int = 3, min_match_nt: int | None = None) -> None:
-        self.backend, self.flank_nt, self.min_match_nt = backend, flank_nt, min_match_nt
+    def __init__(self, backend, flank_nt: int = 3, min_match_nt: int | None = None,
+                 max_sites: int | None = MAX_SITES) -> None:
+        self.backend, self.flank_nt, self.min_match_nt, self.max_sites = backend, flank_nt, min_match_nt, max_sites
+        self.truncated = False  # the last sites() stopped at max_sites: its occupancies are lower bounds
         self.kT = backend.conditions.kT_kcal
         self._dG: dict[tuple[str, str], float] = {}
 
@@ -180,7 +188,9 @@ class OcclusionModel:
         toeholds = {d.name: sequences[d.name] for d in system.domains.values() if d.kind == "toehold"}
         seqs = [strand_sequence(s.domains, sequences) for s in strands]
         out = []
-        for si, t, p in candidate_sites(strands, toeholds, sequences, self.min_match_nt):
+        found = candidate_sites(strands, toeholds, sequences, self.min_match_nt, self.max_sites)
+        self.truncated = self.max_sites is not None and len(found) >= self.max_sites
+        for si, t, p in found:
             dG = self.site_dG(seqs[si], p, toeholds[t])
             out.append(Site(p, t, strands[si].name, math.exp(dG / self.kT), strands[si].conc_nM))
         return out

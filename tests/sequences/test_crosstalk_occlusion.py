@@ -204,3 +204,5 @@ def test_exact_toehold_sites_equal_a_brute_force_scan():
     got = candidate_sites(strands, toeholds, seqs)
     assert sorted(got) == sorted(want) and len(want) > 5
     assert (len(strands) - 1, "t0", 15) not in got and (len(strands) - 1, "t2", 15) in got
+    # a cap keeps the first sites in strand order (the check then reports lower bounds)
+    assert candidate_sites(strands, toeholds, seqs, max_sites=3) == got[:3]
