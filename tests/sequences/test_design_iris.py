@@ -124,10 +124,10 @@ def test_iris_toeholds_strands_and_kmers_independently(iris):
                 assert owner.setdefault(s[i:i + 9], r["name"]) == r["name"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 item 1 open: measured 0.296 of ordered long pairs "
-                                        "below -8 kcal/mol, about the shuffled rate (~0.31); the opt-in "
-                                        "low-crosstalk setting (sequences.design.search) meets it, 0.064 "
-                                        "against 0.088, but fails complex_defect on long single strands")
+@pytest.mark.xfail(strict=True, reason="issue 11 item 1 open: measured 0.2745 of ordered long pairs below "
+                                        "-8 kcal/mol against ~0.33 shuffled; the opt-in low-crosstalk setting "
+                                        "(sequences/design/crosstalk_notes.py) meets it, 0.075 against 0.115, but "
+                                        "15 gates with 300-530-nt single-stranded tails then fail complex_defect")
 def test_iris_crosstalk_at_most_10_percent_and_below_shuffled(iris):
     m = md()
     seqs = {r["name"]: r["sequence"] for r in iris["domains"] if r["kind"] != "toehold"}
