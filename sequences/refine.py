@@ -89,18 +89,23 @@ class ThermoEvaluator:
 #: with another toehold (:func:`_swap`). Without it a step makes one proposal, as before.
 TOEHOLD_DRAWS = 40
 
+#: With ``keep``: proposals a refinement step draws until one keeps every rule and the kept costs.
+KEEP_DRAWS = 10
+
 
 def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands, failing: set[str], *,
            backend: ThermoBackend, defect_max: float, mfe_min_kcal: float, piece_nt: int, piece_strands: int,
            max_steps: int, deadline: float, rng: np.random.Generator, keep: list[Rule] = (),
-           toehold_moves: bool = False) -> dict:
+           keep_budget: float | None = None, toehold_moves: bool = False) -> dict:
     """Mutate domains until the checked ``complexes`` and ``strands`` pass, or the budget ends.
 
     ``complexes`` are :class:`dsd.domains.Complex` and ``strands`` objects with ``name`` and
     ``domains`` (the subjects the checks fold); ``failing`` names those that failed (the others
     passed and count as 0 until a change touches them). ``rule_set`` must have its incremental
     structures built. ``keep``: objectives (e.g. the crosstalk polish, incremental structures built)
-    whose cost of the mutated domain may not rise either. Returns counts.
+    whose cost of the mutated domain may not rise either; with ``keep_budget`` (same units as their
+    cost) their summed cost may rise instead, by at most ``keep_budget`` over the whole refinement
+    (a mutation that lowers it gives budget back). Returns counts.
     """
     seqs = TableSequences(table)
     ev = ThermoEvaluator(backend, piece_nt, piece_strands)
@@ -137,6 +142,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
     initial_failing = int(sum(e > 0 for e in excess.values()))
     tries = np.zeros(len(subjects), dtype=np.int64)
     steps = accepted = 0
+    keep_used = 0.0  # rise of the kept costs so far (with keep_budget)
     max_tries = 60
     while steps < max_steps and time.perf_counter() < deadline:
         failing = [k for k, e in excess.items() if e > 0 and tries[k] < max_tries]
@@ -163,16 +169,27 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         i = ids[int(rng.choice(len(ids), p=weight / weight.sum()))]
         old = table.get(i).copy()
         rules_old = sum(r.domain_penalty(table, i, old) for r in rule_set)
-        # a toehold draws pool sequences until one keeps every rule (few do where toehold_copy is a rule)
-        for _ in range(TOEHOLD_DRAWS if toehold_moves and table.kind[i] == TOEHOLD else 1):
+        # a toehold draws pool sequences until one keeps every rule (few do where toehold_copy is a rule);
+        # with ``keep``, a domain draws proposals until one keeps every rule and the kept costs too
+        draws = TOEHOLD_DRAWS if toehold_moves and table.kind[i] == TOEHOLD else KEEP_DRAWS if keep else 1
+        keep_old = sum(r.domain_penalty(table, i, old) for r in keep) if keep and keep_budget is not None else 0.0
+        rise = 0.0
+        for _ in range(draws):
             new = drawer.propose(i, hot[i])
-            if not np.array_equal(new, old) and sum(r.domain_penalty(table, i, new) for r in rule_set) <= rules_old:
+            if np.array_equal(new, old) or sum(r.domain_penalty(table, i, new) for r in rule_set) > rules_old:
+                continue
+            if not keep:
+                break
+            if keep_budget is None:
+                if _keeps_cost(keep, table, i, old, new):
+                    break
+                continue
+            rise = sum(r.domain_penalty(table, i, new) for r in keep) - keep_old
+            if keep_used + rise <= keep_budget + 1e-9:
                 break
         else:
             if toehold_moves and table.kind[i] == TOEHOLD and not keep:  # none does: exchange with another toehold
                 accepted += _swap(table, rule_set, i, rng, holders, excess, evaluate, tries, k)
-            continue
-        if keep and not _keeps_cost(keep, table, i, old, new):
             continue
         affected = holders.get(i, [])
         before = sum(excess[j] for j in affected)
@@ -180,6 +197,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         after_each = {j: evaluate(j)[0] for j in affected}
         if sum(after_each.values()) < before - 1e-12:
             accepted += 1
+            keep_used += rise
             for r in list(rule_set) + list(keep):
                 r.update(table, i, old, new)
             excess.update(after_each)
@@ -193,6 +211,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         "failing_after": int(sum(e > 0 for e in excess.values())),
         "steps": steps,
         "accepted": accepted,
+        "kept_cost_rise": round(keep_used, 3),
         "folds": ev.folds,
         "seconds": time.perf_counter() - t0,
     }

@@ -9,7 +9,8 @@ The package, one job per module (this module re-exports their public names, so
   refinement), :func:`design_sequences`;
 * ``drawing`` — toehold pools and random domains that meet the local rules, the :class:`Drawer`;
 * ``result`` — :class:`Design`, :class:`StrandRecord`, :data:`ADVISORY_CHECKS`;
-* ``budget`` — :class:`SearchBudget`.
+* ``budget`` — :class:`SearchBudget`;
+* ``crosstalk_notes``, ``occlusion_notes`` — the measurements behind the defaults (no code).
 
 :data:`RULE_NAMES` (the rules in check-table order) lives in ``sequences.rules``.
 """

@@ -41,7 +41,7 @@ before refinement, of 40; "cap" = the polish's per-pair cost capped at 1 kcal/mo
     6 C, weak <= 5, no estimate objective       2,500       ~0.106    ~0.167      13 (polish 137 s)
     5-6 C (GC 30-43 %), weak <= 5, ``dsd design``  1,200 cap  0.075     0.115      15 after refinement
 
-The last row is the opt-in setting with ``refine_holds_crosstalk``: crosstalk passes (0.655x
+The last row is that setting (then opt-in) with ``refine_holds_crosstalk``: crosstalk passes (0.655x
 shuffled) and every strand MFE holds (min -1.14 kcal/mol), but 15 gates fail complex_defect
 (max 0.081: 300-530-nt single-stranded fan-out tails fold on A·T pairs, 0.06-0.09 per unpaired
 nucleotide against ~0.03 at 7 C weak <= 3); 51 strand pairs are flagged by the (advisory) spurious_dG screen.
@@ -62,23 +62,63 @@ domains, 74,256 ordered pairs; checks with the refinement; ~ sampled):
 With the same setting on the shipped system (seed 0, polish 1,200 capped: 0.086 before the
 refinement, 27 complexes failing), a refinement that holds the polish's crosstalk cost
 (``SearchBudget(refine_holds_crosstalk=True)``) fixed only 4 of them in 800 steps (rate stays
-~0.088, shuffled ~0.127); the plain refinement (the default) fixed all 27 in 332 steps (29 s) with
+~0.088, shuffled ~0.127); the plain refinement (then the default) fixed all 27 in 332 steps (29 s) with
 the rate rising to ~0.095 (shuffled ~0.133), strand MFE >= -1.26, every complex <= 0.050: the
 one setting measured that passes crosstalk_rate, complex_defect and strand_mfe on the shipped
-system, with a thin crosstalk margin. It was not made the default here: on reduced IRIS its
+system, with a thin crosstalk margin. It was not made the default then: on reduced IRIS its
 refinement cannot fix the 300-530-nt tails (15 gates) and would spend its whole budget (the
 design's time target), and the golden build could not be re-made in time.
 
-The ``dsd design`` row above also flagged 51 strand pairs in spurious_dG (advisory; down to -46.6
+The first ``dsd design`` row above also flagged 51 strand pairs in spurious_dG (advisory; down to -46.6
 kcal/mol, a 105-nt gate output strand against a 90-nt fuel complement: a long imperfect duplex), but the same
 pair of the shipped default design folds to -43.9 (ViennaRNA cofold), so that is not the
 setting's doing (the shipped checks.csv predates today's screen).
 
-In sum: at 5-6 C with the plain refinement the shipped system passed once (crosstalk ~0.095), but
-reduced IRIS fails complex_defect on its long tails and its refinement would eat the design's
-time budget; at 6 C the complexes refine but the rate stays at 0.10-0.12 within ~2,400 polish
-steps (60-140 s on this 2-core machine under load, against the <= 30 s the time budget leaves).
-The defaults stay as they were; issue 11 item 1 stays open.
+The opt-in setting (a spec's ``sequences: {gc_max: 0.43, long_max_weak_run_nt: 5, polish_steps:
+1200}``; measured on branch ``xdef`` where it was the default, so "dsd build" rows ran it through
+the build): GC 30-43 %, long weak runs <= 5, polish 1,200 capped, and a refinement that holds the
+polish's cost within a budget (``SearchBudget.refine_holds_crosstalk``, default True, acts only
+after a polish). The plain refinement undoes the polish
+where the tails are long: on reduced IRIS (polish 0.081) 80 accepted mutations raised the rate to
+0.103 against 0.111 shuffled (fails); holding the cost per mutation (1 or 10 draws a step, or
+with 1 kcal/mol of slack a mutation) keeps ~0.079 but fixes 3 of 19 complexes. What works: the
+whole refinement may raise the polish's cost by at most ``SearchBudget.refine_crosstalk_budget``
+= 0.008 kcal/mol per ordered pair (a pair costs <= 1, so about +0.008 on the rate), each step
+drawing up to 10 proposals until one keeps every rule and the budget:
+
+    system, seed, refinement                    rate     shuffled   complexes failing (before -> after)
+    shipped, 0, plain 400 steps (dexp.py)       0.0969   0.1262     27 -> 0 (332 steps, 8.7 s)
+    shipped, 0, budget 0.008 (dsd build)        0.0951   0.1232     27 -> 0 (103 steps, 16 s)
+    shipped, 1, budget 0.008                    0.0976   0.1310     33 -> 0 (133 steps, 17 s)
+    reduced IRIS, 0, plain 400 steps            0.1027   0.1114     19 -> 12 (31 s)
+    reduced IRIS, 0, hold per mutation          0.0790   0.1080     19 -> 16 (24 s)
+    reduced IRIS, 0, budget 0.008, 400 steps    0.0891   0.1142     19 -> 11 (max 0.064; 58 s, 137 s in all)
+    reduced IRIS, 0, budget 0.008, 200 steps    0.0892   0.1156     11 failing (benchmarks/design.py: 115 s
+                                                                    wall, 88 s CPU, under a load of ~1.8)
+    mnist14 fan-out 8, 0 (objectives skipped)   0.1245   0.128      89 of 300 sampled (92 before), 2 of 2,000
+                                                                    strands strand_mfe -2.1 (default rules:
+                                                                    0.326, every sampled check passes); 123 s
+
+(shuffled rates are 5,000-pair samples.) The refinement accepts ~60 % of what it folds on the long
+tails and keeps improving them; its step count, not a stall, ends it (200 steps: about 30 s on
+reduced IRIS, within the 2-min target; 103-133 needed on the shipped system; the default budget
+keeps 400). Left failing on
+reduced IRIS: the fan-out gates G_r0..G_r7 (294-378-nt strands single-stranded past their
+duplex, 0.055-0.064) and a few 27-nt one-strand helpers (0.052-0.064), all A·T self-structure.
+Small systems polished far below the limit get the headroom up to 0.8x crosstalk_max_rate
+instead (``SearchBudget.refine_keep_budget``): protocols/heart.yaml 21 -> 4 failing complexes
+with 0.008 (budget spent), 21 -> 1 with the headroom (B_r14, a 27-nt helper, 0.064, also with 120
+tries per subject; rate 0.070); protocols/iris-budget.yaml 12 -> 0 (rate 0.064).
+Spurious screen: 0 pairs below -8 on both systems. The gate-level simulation of the shipped system
+with the designed occlusion sites (dsd gatesim --sequences, initial leak 0.005 / 0): main 148/149
+of 150, seed 0 146/146, seed 1 149/146; without the sites 148/150 as before.
+
+Why the setting is not the default (2026-12-02): on the shipped system every design check but
+toehold_occlusion passes, yet the gate-level simulation with the designed occlusion sites falls to
+146/150 (the build's leak-free check needs 149, so ``dsd build protocols/iris.yaml`` would exit
+1); heart keeps B_r14 failing (its slow build test fails); mnist14 loses 89 of 300 sampled
+complexes to complex_defect; reduced IRIS keeps 11. What stands between it and the default is
+toehold occlusion (:mod:`sequences.design.occlusion_notes`).
 
 The polish's cost: ~140 duplexfold calls a step (0.1 ms each) plus the estimate and the rule
 tests; folding a proposal's pairs strongest estimate first and stopping once its partial cost

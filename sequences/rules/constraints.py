@@ -36,11 +36,13 @@ class SequenceRules:
     long_max_weak_run_nt : int or None
         Longest allowed weak run *inside* a domain of ``gc_kinds`` (long and history) away from its
         ends (at least ``max_weak_run_nt``); a run touching a domain end, junctions and toeholds keep
-        ``max_weak_run_nt``. None (the default): ``max_weak_run_nt`` everywhere. 5 with a 28-37.5 % GC window (exactly 5 C of 15) is the
-        low-crosstalk setting measured in ``sequences.design.crosstalk_notes``: crosstalk below 0.8x the
-        shuffled rate, but more A·T self-structure in long single strands (complex defects).
+        ``max_weak_run_nt``; None (the default): ``max_weak_run_nt`` everywhere. 5 with the GC window
+        30-43 % (5-6 C of 15) and the polish (``sequences.polish_steps``) is the opt-in low-crosstalk
+        setting measured in ``sequences.design.crosstalk_notes``: crosstalk below 0.8x the shuffled
+        rate, at the price of more A·T self-structure in long single strands (complex defects).
     gc_min, gc_max : float
-        GC fraction window (0-1) for the kinds in ``gc_kinds``.
+        GC fraction window (0-1) for the kinds in ``gc_kinds`` (default 0.30-0.60; 0.30-0.43 in the
+        low-crosstalk setting, see ``long_max_weak_run_nt``).
     kmer_k : int or None
         k of the unique-k-mer rule; None = :func:`choose_kmer_k` from the system size.
     kmer_min_k, kmer_max_load : int, float

@@ -105,6 +105,7 @@ def test_digest_depends_on_content_only(tmp_path):
         ("name: x\ndsd:\n  hours: 0\n", "dsd.hours", "expected a number > 0"),  # zero where positive
         ("name: x\nsimulation:\n  atol: 0\n", "simulation.atol", "expected a number > 0"),
         ("name: x\nsequences:\n  seconds: 0\n", "sequences.seconds", "expected a number > 0"),
+        ("name: x\nsequences:\n  polish_steps: -1\n", "sequences.polish_steps", "expected an integer >= 0"),
         ("name: x\ntraining:\n  lr_start: 0\n", "training.lr_start", "expected a number > 0"),
         ("name: x\ntraining:\n  dropout_hidden: 1.0\n", "training.dropout_hidden", "expected a number < 1"),  # fraction
         ("name: x\ntraining:\n  epochs: 2.5\n", "training.epochs", "expected an integer"),  # non-integer count
@@ -244,3 +245,20 @@ def test_a_directory_where_a_file_belongs_says_so(tmp_path, text, words):
 def test_a_directory_given_as_the_spec_says_so(tmp_path):
     with pytest.raises(SpecError, match="is a directory, not a spec file"):
         load_spec(tmp_path)
+
+
+def test_the_low_crosstalk_setting_reaches_the_design_from_a_spec(tmp_path, monkeypatch):
+    """A spec's sequences: polish_steps and rule fields become the design's SearchBudget and rules."""
+    import sequences.design
+
+    from dsd.pipeline.design import design_system
+
+    seen = {}
+    monkeypatch.setattr(sequences.design, "design_sequences",
+                        lambda system, rules, seed, backend, budget, checks: seen.update(rules=rules, budget=budget))
+    path = write(tmp_path, "name: x\nsequences:\n  polish_steps: 1200\n  gc_max: 0.43\n  long_max_weak_run_nt: 5\n")
+    design_system(None, load_spec(path).sequences)
+    assert seen["budget"].polish_steps == 1200
+    assert (seen["rules"].gc_max, seen["rules"].long_weak_run_nt) == (0.43, 5)
+    design_system(None, load_spec(write(tmp_path, "name: x\n")).sequences)
+    assert seen["budget"].polish_steps == 0 and seen["rules"].gc_max == 0.60  # the defaults: no polish

@@ -1,0 +1,52 @@
+"""Toehold occlusion on the shipped IRIS system: what was tried and measured (issue 11 item 2); no
+code. The branches named hold the code of each experiment.
+
+The shipped system (protocols/iris.yaml: fan-out 4, 140 toehold domains, 267 single strands) deals
+its 6-nt A/C/T toeholds from a pool of 196 admissible sequences (ΔG window ±0.5 kcal/mol, run
+rules): 71 % of the pool, so ``toehold_copy`` is an objective there, not a rule
+(``sequences.design.search.OCCLUSION_RULE_MAX_LOAD`` = 0.5), and 140 of the 729 A/C/T 6-mers are
+toeholds: a 6-window of a long domain is one ~20 % of the time. The occupancy check (Σ [strand]/Kd
+per toehold, 3-nt flanks, <= 0.05) then fails for most toeholds: ~2,900 exact stray sites, Kd
+0.18-37 µM (median 3.9 µM); single strands sit at 17-37 nM (released strands), ~95 nM (L) and
+~950 nM (B, helpers at 10x their gate), so one median site in a helper is ~0.25 and ~10 in released
+strands reach the threshold. Per toehold: helpers 24, released strands 23, gate strands 13 of the
+summed ratio ~70.
+
+Design runs on that system (``/tmp/iris_main2/system.pil``, seed 0, design + checks; low-crosstalk
+rules = GC 30-43 %, long weak runs <= 5, polish 1,200; "fail" = toeholds above 0.05):
+
+    setting                                               occlusion fail / worst   crosstalk (shuffled)   other
+    main defaults (shipped checks.csv)                    108 / 9.04               0.309 (0.310)          design checks pass
+    low-crosstalk rules                                   120 / 3.23               0.097 (0.126)          design checks pass
+    toehold_copy forced as a rule (default drawing)       24 / 0.81                0.113 (0.127)          ~400 rule violations, 52 complexes
+    forced + counted-walk drawing, passable toeholds      8 / 1.12                 0.135 (0.146)          ~38 rule violations, 67 complexes
+    objective weighted by strand concentration            124 / 5.97               0.097 (0.122)          design checks pass
+    one G in the 42 toeholds above half the pool          0 / 0.019                0.106 (0.120)          30 strand_mfe (-5.7), 86 complexes
+    7-nt toeholds (pool 464, rule)                        0 / 0                    0.076 (0.126)          330 spurious pairs, 4 junction runs
+
+* Forcing the rule: a long domain must avoid 19 % of the 6-mers, junctions included. Rejection
+  sampling rarely finds one; the counted walk (branch ``walk``: ``sequences/design/walk.py``
+  draws uniformly among the sequences with no forbidden window, run or GC break, neighbours in
+  every single strand as contexts; exact against brute force) does, but a pool that full holds
+  families (the three extensions ``q + x`` of a 5-mer all in the window), so 75 of 140 random
+  pool toeholds leave no clean junction on some side; a subset chosen to keep junctions passable
+  (2-3 left without) fixes the drawing. The price is crosstalk: every long domain avoids the same
+  140 6-mers, so they share the rest of the vocabulary and bind each other more (0.097 -> 0.135
+  with the polish; the polish's swaps mostly make a stray window), and the local search stops
+  with ~38 violations (toehold-toehold junctions, runs and k-mers its moves cannot clear), so
+  the refinement never runs.
+* 7-nt toeholds pass the check as defined (exact copies of the whole toehold) by moving the
+  problem: 3,184 windows of the free strands copy 6 of a toehold's 7 bases (in 189 distinct
+  6-mers), the same 6-bp binding as a 6-nt copy; the spurious screen catches the strongest (330
+  strand pairs to -9.3 kcal/mol; forbidding the 6-mer sub-windows in the drawing: 1,906 windows,
+  229 pairs, crosstalk 0.093). Not a fix. (Gate level with 7-nt toeholds, old rules: 148/150 at
+  4.2 h.)
+* One-G toeholds (branch ``oneg2``, after ``oneg``): a toehold with one G cannot be copied by an
+  A/C/T strand, so the excess over half the pool takes one G (same ΔG window); occlusion passes,
+  but the G pairs a C of an A/T-rich stretch of its own strand (30 strands below -2 kcal/mol).
+
+So with ~140 toeholds in a three-letter code the toehold 6-mer space is too crowded for both
+occlusion and crosstalk; what is left to try: fewer distinct toeholds (the scheme's two per species),
+a mixed design where only high-concentration strands (helpers) keep the rule, or one-G toeholds
+with long domains drawn against their G·C stems.
+"""
