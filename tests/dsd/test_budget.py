@@ -162,6 +162,12 @@ def test_iris_within_120_strands_builds_at_92_percent_with_the_pareto_figure(tmp
     stage = build["stages"]["budget"]
     assert stage["budget"] == {"strands": 120} and stage["chosen"] == budget["chosen"] and stage["front"]
     assert all(c["pass"] for c in build["checks"] if "DNA budget" in c["check"])
+    # its sequences opt into the low-crosstalk setting: every design check passes, crosstalk included
+    checks = list(csv.DictReader((out / "checks.csv").read_text().splitlines()))
+    assert [c for c in checks if c["pass"] != "true"] == []
+    rate = [float(c["value"]) for c in checks if c["check"] == "crosstalk_rate"]
+    assert len(rate) == 1 and rate[0] <= 0.10
+    assert any(c["check"] == "toehold_occlusion" for c in checks)
     html = (out / "report.html").read_text()
     assert '<section id="budget">' in html and 'id="budget-pareto"' in html
 
