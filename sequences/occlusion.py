@@ -27,9 +27,10 @@ measures it.
 The design keeps exact sites out (``toehold_copy``, ``sequences.rules.occlusion``): a rule, with
 long/history domains drawn to avoid every toehold's sequence, junctions included, while the
 toeholds use at most half of their pool (``sequences.design.search.OCCLUSION_RULE_MAX_LOAD``);
-an objective above that. Measured: reduced IRIS (60 toeholds of 196) 0 sites, worst ratio 0
-(was 538 stray windows, worst 3.86); the shipped IRIS build (140 of 196) keeps the objective and
-its sites (why, and what else was tried: :mod:`sequences.design.occlusion_notes`).
+a rule on the strands of one-strand species (signals, helpers) above that. Measured: reduced IRIS
+(60 toeholds of 196) 0 sites, worst ratio 0 (was 538 stray windows, worst 3.86); the shipped IRIS
+build (140 of 196) keeps helpers and signals clean but not the strands its gates release (why, and
+what else was tried: :mod:`sequences.design.occlusion_notes`).
 """
 
 from __future__ import annotations

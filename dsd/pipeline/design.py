@@ -22,7 +22,8 @@ def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0, comp
     spec = sequences_spec or SequencesSpec()
     backend = get_backend(spec.backend, Conditions(spec.temperature_C, spec.na_M, spec.mg_M))
     rules = SequenceRules.from_dict(spec.rules_dict())
-    budget = SearchBudget(seconds=spec.seconds, polish_steps=spec.polish_steps)
+    budget = SearchBudget(seconds=spec.seconds, polish_steps=spec.polish_steps,
+                          refine_crosstalk_budget=spec.refine_crosstalk_budget)
     checks = CheckOptions(screen_compute=compute) if compute is not None and not compute.in_process else True
     return design_sequences(system, rules, spec.seed if spec.seed is not None else seed, backend, budget=budget,
                             checks=checks)

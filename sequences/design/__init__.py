@@ -16,13 +16,12 @@ The package, one job per module (this module re-exports their public names, so
 """
 
 from sequences.design.budget import SearchBudget
-from sequences.design.drawing import (
+from sequences.design.drawing import Drawer, sample_domains
+from sequences.design.pool import (
     POOL_ENUMERATE_MAX_NT,
     POOL_SAMPLE,
-    Drawer,
     ToeholdPool,
     make_toehold_pool,
-    sample_domains,
     toehold_dG,
 )
 from sequences.design.result import ADVISORY_CHECKS, Design, StrandRecord

@@ -113,12 +113,15 @@ Spurious screen: 0 pairs below -8 on both systems. The gate-level simulation of 
 with the designed occlusion sites (dsd gatesim --sequences, initial leak 0.005 / 0): main 148/149
 of 150, seed 0 146/146, seed 1 149/146; without the sites 148/150 as before.
 
-Why the setting is not the default (2026-12-02): on the shipped system every design check but
-toehold_occlusion passes, yet the gate-level simulation with the designed occlusion sites falls to
-146/150 (the build's leak-free check needs 149, so ``dsd build protocols/iris.yaml`` would exit
-1); heart keeps B_r14 failing (its slow build test fails); mnist14 loses 89 of 300 sampled
-complexes to complex_defect; reduced IRIS keeps 11. What stands between it and the default is
-toehold occlusion (:mod:`sequences.design.occlusion_notes`).
+Why the setting is not the default (2026-12-02): alone, on the shipped system every design check
+but toehold_occlusion passes, yet the gate-level simulation with the designed occlusion sites falls
+to 146/150 (the build's leak-free check needs 149); heart keeps B_r14 failing (its slow build test
+fails); mnist14 loses 89 of 300 sampled complexes to complex_defect; reduced IRIS keeps 11.
+protocols/iris.yaml opts in since, together with ``toehold_copy`` held on the strands of signals
+and helpers (``sequences.design.occlusion_notes``) and a refinement budget of 0.016 (0.008 left 3
+complexes at 0.050-0.051 with the budget spent): crosstalk 0.089 against 0.131, every check but
+toehold_occlusion (advisory) passes, leak-free gate level 149/150, 148/150 with 0.5 % initial
+leak (as before). protocols/iris-budget.yaml opts in too (every check passes).
 
 The polish's cost: ~140 duplexfold calls a step (0.1 ms each) plus the estimate and the rule
 tests; folding a proposal's pairs strongest estimate first and stopping once its partial cost

@@ -1,33 +1,32 @@
-"""Drawing domain sequences: toehold pools (every admissible toehold of a length with its duplex
-ΔG, kcal/mol), random long/history domains that meet the run rules and the GC window, and the
-:class:`Drawer` the search and the refinement use to redraw and mutate domains.
+"""Drawing domain sequences: random long/history domains that meet the run rules and the GC
+window, and the :class:`Drawer` the search and the refinement use to redraw and mutate domains
+(toehold pools: ``sequences.design.pool``).
 
 With a ``screen`` (the ``toehold_copy`` rule, ``sequences.rules.occlusion``) the drawer also keeps
 toehold sequences out of single strands at drawing time: a long/history domain that a free strand
-holds is drawn in batches of :data:`SCREEN_BATCH` candidates (up to :data:`SCREEN_BATCHES`) and takes
-the first that makes no stray toehold window with its neighbours as they are (else the one that
-makes the fewest), and a redrawn toehold takes the free pool sequence that makes the fewest. The
-domains of a redraw are drawn one after another, so each sees the ones drawn before it.
+holds is drawn by counted walks (``sequences.design.walk``: uniform among the sequences that make
+no stray toehold window with its neighbours as they are and meet the run rules and its GC target;
+the first of a batch that shares no k-mer and breaks no junction rule), with rejection sampling in
+batches of :data:`SCREEN_BATCH` as the fallback where no sequence is admissible; a redrawn toehold
+takes the free pool sequence that makes the fewest. Where the toeholds use more than
+:data:`PASSABLE_LOAD` of their pool they are dealt from a subset long domains can border cleanly
+(``passable_toeholds``) and a redrawn toehold exchanges sequences with another. The domains of a
+redraw are drawn one after another, so each sees the ones drawn before it.
 """
 
 from __future__ import annotations
 
-import itertools
-import statistics
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
-from sequences.codes import BASES, decode, encode, kmer_codes, local_ok, revcomp, revcomp_codes
+from sequences.codes import BASES, kmer_codes, local_ok, revcomp_codes
+from sequences.design.pool import ToeholdPool
+from sequences.design.walk import CleanWalk, passable_toeholds
 from sequences.rules.base import KIND_CODE, TOEHOLD, DomainTable
 from sequences.rules.composition import end_weak_runs
 from sequences.rules.constraints import SequenceRules, gc_count_window
-from sequences.thermo import ThermoBackend
 
-#: Toeholds up to this length are enumerated exhaustively for the pool; longer ones are sampled.
-POOL_ENUMERATE_MAX_NT = 8
-POOL_SAMPLE = 4000
 #: Candidates per batch, and batches at most, when a screen rejects long/history draws.
 SCREEN_BATCH = 128
 SCREEN_BATCHES = 40
@@ -38,74 +37,16 @@ SCREEN_RELAX = 10
 #: Batches after which a screened draw settles for the best candidate found (repair rounds and the
 #: local search change the neighbours that make a clean draw impossible).
 SCREEN_GIVE_UP = 16
+#: Batches of counted-walk candidates a screened draw tries for one without shared k-mers.
+WALK_BATCHES = 8
+#: Above this share of their pool the toeholds dealt are a passable subset (``passable_toeholds``).
+PASSABLE_LOAD = 0.5
+#: Swaps a proposal draws in the passable regime, for one that makes no stray toehold window.
+CLEAN_SWAPS = 16
+#: Partners a toehold redraw tries when the toeholds hold a passable subset and exchange sequences.
+EXCHANGE_TRIES = 20
 #: Up to this k the k-mer index of a screened draw is a dense count array (4**11 int32 = 16 MB).
 DENSE_KMER_MAX = 11
-
-
-# --- toehold pools ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ToeholdPool:
-    """Admissible toehold sequences of one length and alphabet, with their duplex ΔG."""
-
-    length: int
-    alphabet: str
-    target_kcal: float
-    codes: np.ndarray  # (P, length)
-    dG_kcal: np.ndarray
-    candidates: int  # sequences considered (all of them up to POOL_ENUMERATE_MAX_NT)
-
-    def __post_init__(self) -> None:
-        self.key_of = {int(c): p for p, c in enumerate(kmer_codes(self.codes, self.length)[:, 0])} if len(
-            self.codes) else {}
-
-    def index(self, codes: np.ndarray) -> int | None:
-        return self.key_of.get(int(kmer_codes(codes[None, :], self.length)[0, 0]))
-
-    def indices(self, block: np.ndarray) -> np.ndarray:
-        """Pool index of each row of ``block`` (-1 when not in the pool)."""
-        keys = np.array(sorted(self.key_of), dtype=np.int64)
-        where = np.array([self.key_of[int(k)] for k in keys], dtype=np.int64)
-        row_keys = kmer_codes(block, self.length)[:, 0]
-        pos = np.clip(np.searchsorted(keys, row_keys), 0, max(len(keys) - 1, 0))
-        hit = len(keys) > 0
-        return np.where(hit & (keys[pos] == row_keys), where[pos], -1) if hit else np.full(len(block), -1)
-
-
-def toehold_dG(backend: ThermoBackend, seq: str) -> float:
-    """Duplex ΔG of a toehold and its complement: MFE of the two-strand complex (1 M standard state)."""
-    return backend.mfe([seq, revcomp(seq)])[1]
-
-
-def make_toehold_pool(length: int, alphabet: str, rules: SequenceRules, backend: ThermoBackend,
-                      rng: np.random.Generator) -> ToeholdPool:
-    """All toeholds of ``length`` in ``alphabet`` (a seeded sample above 8 nt) that meet the local
-    rules, and the ΔG window's centre (``rules.toehold_dG_target_kcal`` or the median ΔG)."""
-    if length <= POOL_ENUMERATE_MAX_NT:
-        seqs = ["".join(p) for p in itertools.product(alphabet, repeat=length)]
-    else:
-        letters = np.array([BASES.index(b) for b in alphabet], dtype=np.uint8)
-        draws = rng.choice(letters, size=(POOL_SAMPLE, length))
-        seqs = sorted({decode(r) for r in draws})
-    dG = np.array([toehold_dG(backend, s) for s in seqs])
-    target = rules.toehold_dG_target_kcal
-    if target is None:
-        target = float(statistics.median(dG.tolist()))
-    codes = np.stack([encode(s) for s in seqs])
-    ok = np.abs(dG - target) <= rules.toehold_dG_tolerance_kcal
-    ok &= local_ok(codes, rules.max_run_nt, rules.max_weak_run_nt)
-    if "toehold" in rules.gc_kinds:
-        lo, hi = gc_count_window(rules, length)
-        gc = ((codes == 1) | (codes == 2)).sum(axis=1)
-        ok &= (gc >= lo) & (gc <= hi)
-    if not ok.any():
-        raise ValueError(
-            f"sequences.toehold_dG_target_kcal/toehold_dG_tolerance_kcal: no {length}-nt toehold in "
-            f"{alphabet} has a duplex ΔG within {target:.2f} ± {rules.toehold_dG_tolerance_kcal} kcal/mol "
-            f"(observed {dG.min():.2f}..{dG.max():.2f}) under the other rules"
-        )
-    return ToeholdPool(length, alphabet, float(target), codes[ok], dG[ok], len(seqs))
 
 
 # --- drawing domains -----------------------------------------------------------------------------
@@ -198,6 +139,7 @@ class Drawer:
         self.kmer_k = kmer_k  # a screened draw shares no k-mer of this length with another domain
         self.gc_target: dict[int, int] = {}  # GC count each screened domain is drawn at
         self.gc_kinds = {KIND_CODE[k] for k in rules.gc_kinds}
+        self.passable: dict[tuple[int, str], np.ndarray] = {}  # pool -> the subset dealt (passable_toeholds)
 
     def pool_of(self, i: int) -> ToeholdPool:
         return self.pools[(int(self.table.length[i]), self.alphabets[i])]
@@ -211,7 +153,15 @@ class Drawer:
             pool = self.pools[key]
             order = self.rng.permutation(len(pool.codes))
             if self.screen is not None:  # the pool sequences rarest in long/history domains first
-                order = order[np.argsort(self._window_frequency(pool)[order], kind="stable")]
+                frequency = self._window_frequency(pool)
+                order = order[np.argsort(frequency[order], kind="stable")]
+                if PASSABLE_LOAD * len(pool.codes) < len(members) < len(pool.codes):  # of a subset long domains can border cleanly
+                    rules = self.rules
+                    letters = np.array([BASES.index(b) for b in key[1]], dtype=np.uint8)
+                    keep = passable_toeholds(pool.codes, len(members), letters, rules.max_run_nt,
+                                             rules.max_weak_run_nt, rules.long_weak_run_nt, frequency)
+                    order = order[np.isin(order, keep)]
+                    self.passable[key] = keep
             for j, i in enumerate(members):
                 self.table.set(i, pool.codes[order[j % len(order)]])
 
@@ -269,6 +219,9 @@ class Drawer:
             first = sample_domains(self.rng, 1, length, alphabet, self.rules, gc)[0]
             self.gc_target[i] = int(((first == 1) | (first == 2)).sum())
         target = self.gc_target[i]
+        walked = self._walk_draw(i, length, alphabet, gc, target, index) if self.passable else None
+        if walked is not None:
+            return walked
         best, best_key = None, (np.inf, np.inf)
         for b in range(SCREEN_BATCHES):
             cands = sample_domains(self.rng, SCREEN_BATCH, length, alphabet, self.rules, gc,
@@ -287,6 +240,54 @@ class Drawer:
                 break
         return best, float(best_key[0])
 
+    def _walk_draw(self, i: int, length: int, alphabet: str, gc: bool, target: int, index):
+        """A screened draw by counted walks (``sequences.design.walk``): candidates that make no
+        stray toehold window by construction, at the GC target (else the nearest GC counts that
+        have any); the first of a batch that shares no k-mer and breaks no ``also`` rule, else the
+        lowest sum over up to :data:`WALK_BATCHES` batches. None when no sequence is admissible
+        (the caller falls back to rejection sampling) or the domain is shorter than the walk's state."""
+        inner, left, right = self.screen.contexts(self.table, i)
+        letters = np.array([BASES.index(b) for b in alphabet], dtype=np.uint8)
+        rules = self.rules
+        lo, hi = gc_count_window(rules, length) if gc else (0, length)
+
+        def make(left, right):
+            return CleanWalk(letters, inner, rules.max_run_nt, rules.max_weak_run_nt,
+                             rules.long_weak_run_nt if gc else rules.max_weak_run_nt, left, right)
+
+        walk = make(left, right)
+        if length <= walk.m:
+            return None
+        if walk.count(length, range(lo, hi + 1)) == 0:
+            # a neighbour no sequence can follow or precede cleanly (e.g. a toehold t whose shifted
+            # windows t[1:] + x are toeholds for every x): draw clean everywhere else; the stray
+            # windows left there blame that neighbour (``ToeholdCopies.blame``)
+            left = [c for c in left if make([c], []).count(length, range(lo, hi + 1)) > 0]
+            right = [c for c in right if make([], [c]).count(length, range(lo, hi + 1)) > 0]
+            walk = make(left, right)
+            if walk.count(length, range(lo, hi + 1)) == 0:
+                return None
+        counts = None
+        for spread in range(length + 1):
+            counts = [g for g in range(target - spread, target + spread + 1) if lo <= g <= hi]
+            if walk.count(length, counts) > 0:
+                break
+            if target - spread <= lo and target + spread >= hi:
+                return None
+        best, best_cost = None, np.inf
+        for _ in range(WALK_BATCHES):
+            cands = walk.sample(self.rng, SCREEN_BATCH, length, counts)
+            cost = self.screen.screen(self.table, i, cands)
+            if index is not None:
+                cost = cost + index.shared(cands)
+            for j in np.argsort(cost, kind="stable")[:SCREEN_ALSO].tolist():
+                total = cost[j] + sum(r.domain_penalty(self.table, i, cands[j]) for r in self.also)
+                if total < best_cost:
+                    best, best_cost = cands[j], total
+            if best_cost == 0:
+                break
+        return best, float(best_cost)
+
     def _redraw_toeholds(self, toes: np.ndarray) -> None:
         table = self.table
         for key in sorted({(int(table.length[i]), self.alphabets[i]) for i in toes.tolist()}):
@@ -301,12 +302,41 @@ class Drawer:
                 if p_old is not None:
                     uses[p_old] -= 1
                 free = np.flatnonzero(uses < cap)
+                if self.passable.get(key) is not None and p_old is not None:
+                    # the toeholds hold the passable subset: exchange sequences with another toehold
+                    uses[p_old] += 1
+                    self._exchange(i, [j for j in same.tolist() if j != i and not table.fixed[j]])
+                    continue
                 free = free[free != p_old] if p_old is not None and len(free) > 1 else free
                 if self.screen is not None and len(free) > 1:
                     free = free[self._toehold_costs(i, pool.codes[free]).argsort(kind="stable")[:1]]
                 choice = int(self.rng.choice(free)) if len(free) else int(self.rng.integers(len(pool.codes)))
                 uses[choice] += 1
                 table.set(i, pool.codes[choice])
+
+    def _exchange(self, i: int, partners: list[int]) -> None:
+        """Give toehold i the sequence of one of ``partners`` and that partner i's: of up to
+        :data:`EXCHANGE_TRIES` partners drawn at random, the exchange that leaves the fewest stray
+        windows at the two toeholds' places (``screen``) and breaks the fewest ``also`` rules."""
+        if not partners:
+            return
+        table = self.table
+        picks = self.rng.choice(partners, size=min(EXCHANGE_TRIES, len(partners)), replace=False).tolist()
+        mine = table.get(i).copy()
+        best, best_cost = None, np.inf
+        for j in picks:
+            theirs = table.get(j).copy()
+            table.set(i, theirs)
+            table.set(j, mine)
+            cost = float(self.screen.screen(table, i, theirs[None, :])[0] + self.screen.screen(table, j, mine[None, :])[0])
+            cost += sum(r.domain_penalty(table, i, theirs) + r.domain_penalty(table, j, mine) for r in self.also)
+            table.set(j, theirs)
+            table.set(i, mine)
+            if cost < best_cost:
+                best, best_cost = j, cost
+        theirs = table.get(best).copy()
+        table.set(i, theirs)
+        table.set(best, mine)
 
     def _toehold_costs(self, i: int, cands: np.ndarray) -> np.ndarray:
         """Lexicographic cost of toehold candidates: stray windows and ``also`` violations at toehold
@@ -326,15 +356,21 @@ class Drawer:
         old = table.get(i)
         if table.kind[i] == TOEHOLD:
             pool = self.pool_of(i)
+            if (int(table.length[i]), self.alphabets[i]) in self.passable:  # every subset sequence is taken:
+                return old  # toeholds change by exchanges (redraw), not by single proposals
             return pool.codes[int(rng.integers(len(pool.codes)))].copy()
         if swap and rng.random() < (0.8 if hot else 0.5):
-            new = old.copy()
-            a = int(rng.choice(sorted(hot))) if hot else int(rng.integers(len(new)))
-            others = np.flatnonzero(new != new[a])
-            if len(others):
-                b = int(others[int(rng.integers(len(others)))])
-                new[a], new[b] = new[b], new[a]
-            return new
+            clean = self.passable and self.screen is not None and self.screen.holds(i)
+            cands = np.repeat(old[None, :], CLEAN_SWAPS if clean else 1, axis=0)
+            for new in cands:
+                a = int(rng.choice(sorted(hot))) if hot else int(rng.integers(len(new)))
+                others = np.flatnonzero(new != new[a])
+                if len(others):
+                    b = int(others[int(rng.integers(len(others)))])
+                    new[a], new[b] = new[b], new[a]
+            if clean:  # where toeholds crowd their pool most swaps make a stray window: the first that makes none
+                return cands[int(np.argmin(self.screen.screen(table, i, cands)))]
+            return cands[0]
         if rng.random() < 0.75:
             new = old.copy()
             letters = np.array([BASES.index(b) for b in self.alphabets[i]], dtype=np.uint8)

@@ -23,6 +23,7 @@ rules = GC 30-43 %, long weak runs <= 5, polish 1,200; "fail" = toeholds above 0
     objective weighted by strand concentration            124 / 5.97               0.097 (0.122)          design checks pass
     one G in the 42 toeholds above half the pool          0 / 0.019                0.106 (0.120)          30 strand_mfe (-5.7), 86 complexes
     7-nt toeholds (pool 464, rule)                        0 / 0                    0.076 (0.126)          330 spurious pairs, 4 junction runs
+    rule on one-strand species + walk (shipped since)     109 / 2.98               0.089 (0.131)          design checks pass
 
 * Forcing the rule: a long domain must avoid 19 % of the 6-mers, junctions included. Rejection
   sampling rarely finds one; the counted walk (branch ``walk``: ``sequences/design/walk.py``
@@ -44,6 +45,17 @@ rules = GC 30-43 %, long weak runs <= 5, polish 1,200; "fail" = toeholds above 0
 * One-G toeholds (branch ``oneg2``, after ``oneg``): a toehold with one G cannot be copied by an
   A/C/T strand, so the excess over half the pool takes one G (same ΔG window); occlusion passes,
   but the G pairs a C of an A/T-rich stretch of its own strand (30 strands below -2 kcal/mol).
+
+What the shipped build does since (``OCCLUSION_RULE_MAX_LOAD``): the rule holds on the strands of
+one-strand species (signals, helpers: 35 of the 267 single strands), drawn by counted walks from a
+passable toehold subset, and a second local-search pass of swaps clears the junction runs a point
+change cannot (GC at the window's edge). The gate-level model binds exactly those strands to the
+toeholds gates expose, and the leak-free read-out with the designed sites is 149-150/150 (max
+error 0.11-0.12 formal units) where the low-crosstalk rules alone gave 142-146 (max error 1.2-2.0)
+and the old defaults 149 (1.35): helper strands at ~950 nM were most of the occlusion. The strands
+gates release (released outputs, gate top strands, ~20 nM) keep ~2,000 stray sites, so the
+occupancy check still fails for ~110 toeholds (worst ~3, a released strand's site): the issue's
+definition counts them, the gate-level model does not (they are not species there).
 
 So with ~140 toeholds in a three-letter code the toehold 6-mer space is too crowded for both
 occlusion and crosstalk; what is left to try: fewer distinct toeholds (the scheme's two per species),

@@ -9,9 +9,10 @@ system, rules and backend give the same sequences):
    window, rejecting draws that break a run rule or the GC window. Toeholds come from a *pool*:
    every sequence of the toehold length in the alphabet (up to 8 nt; a seeded sample beyond)
    whose duplex ΔG is in the window and that breaks no run rule, dealt out in a shuffled order,
-   all distinct while the pool lasts. Up to :data:`OBJECTIVE_MAX` single strands, and while the
-   toeholds use at most :data:`OCCLUSION_RULE_MAX_LOAD` of their pool, ``toehold_copy`` (toehold
-   occlusion) is a rule and the drawing is screened: the pool sequences rarest in random long
+   all distinct while the pool lasts. Up to :data:`OBJECTIVE_MAX` single strands ``toehold_copy``
+   (toehold occlusion) is a rule (on every single strand while the toeholds use at most
+   :data:`OCCLUSION_RULE_MAX_LOAD` of their pool, else on those of one-strand species) and the
+   drawing is screened: the pool sequences rarest in random long
    domains are dealt first, and a long/history domain that a single strand
    holds is drawn in batches and takes a candidate that makes no stray toehold window (junctions
    with its neighbours included), shares no k-mer and makes no junction run
@@ -23,7 +24,9 @@ system, rules and backend give the same sequences):
 3. *Local search.* Repeatedly take the worst-scoring mutable domain (sum of its rule penalties),
    propose a mutation (1-2 point changes where its violations are, or a fresh draw; another pool
    toehold for a toehold) and keep it only if the domain's penalty drops; a domain that resists
-   ``tries_per_domain`` proposals is set aside until a neighbour changes. Penalties are updated
+   ``tries_per_domain`` proposals is set aside until a neighbour changes. Violations left after that
+   get a second pass whose proposals mostly swap two bases (a point change at a domain whose GC
+   count sits at the window's edge breaks the window). Penalties are updated
    incrementally (a dict k-mer index, the junctions that touch the domain): a step costs
    O(domain length).
 4. *Objectives*, each in turn, for ``SearchBudget.objective_steps`` proposals, accepted only if
@@ -49,22 +52,13 @@ system, rules and backend give the same sequences):
 The search stops when every rule holds or the budget ends; ``Design.violations`` then lists what
 still fails (rule, subject, detail, excess) and ``Design.failures()`` counts it per rule and check.
 
-Measured (2-core machine, ViennaRNA 2.8, one process): IRIS (263 domains, 229 strands, 15,030 nt)
-meets the rules in 0.3 s and spends ~25 s on the objectives; the checks (crosstalk of all 41,006
-ordered long pairs included) take ~12 s, ~70 s in all with a refinement and a second check.
-
-Crosstalk (issue 11 item 1): fraction of ordered long/history pairs with ΔG(a + b*) < -8 kcal/mol
-against the same domains with their letters shuffled; every measurement is in
-:mod:`sequences.design.crosstalk_notes`. The rate falls with the C count and with longer weak runs,
-and the single strands' A·T self-structure (complex_defect) rises with them. The defaults stay (GC
-30-60 %, weak <= 3, no polish: reduced IRIS 0.27-0.30 against 0.33-0.35 shuffled). The
-low-crosstalk setting is opt-in (a spec's ``sequences: {gc_max: 0.43, long_max_weak_run_nt: 5,
-polish_steps: 1200}``; the refinement after a polish may raise its cost by at most 0.008 kcal/mol
-per ordered pair in all): reduced IRIS 0.089 against 0.116 (11 complexes then fail complex_defect:
-300-380-nt fan-out tails and 27-nt helpers), the shipped system 0.095 against 0.123 with every
-complex passing, but its gate-level read-out with the designed occlusion sites drops from 148 to
-146 of 150 (the build's leak-free check fails), protocols/heart.yaml keeps one failing helper and
-mnist14 (fan-out 8) 89 of 300 sampled complexes; so it is not the default.
+Times: ``python benchmarks/design.py`` (reduced IRIS ~55-70 s with the checks on 2 cores).
+Crosstalk (issue 11 item 1; every measurement in :mod:`sequences.design.crosstalk_notes`): the
+defaults stay (GC 30-60 %, weak <= 3, no polish: reduced IRIS 0.27-0.30 of ordered long pairs below
+-8 kcal/mol against 0.33-0.35 shuffled); the low-crosstalk setting is opt-in (``sequences:
+{gc_max: 0.43, long_max_weak_run_nt: 5, polish_steps: 1200}``; protocols/iris.yaml and
+iris-budget.yaml use it): reduced IRIS 0.089 against 0.116 but 11 complexes failing, heart one
+helper, mnist14 89 of 300 sampled complexes (A·T self-structure of long single strands).
 mnist14 with fan-out 8 (197,251 domains,
 11.1 Mnt; both crosstalk objectives skipped above OBJECTIVE_MAX): design ~42 s, sampled checks
 ~50 s, ~2.5 min in all with refinement and re-check, 1.2 GB peak memory.
@@ -82,16 +76,17 @@ import numpy as np
 from dsd.domains import DomainSystem
 from sequences.checks import CheckOptions, checked_subjects, folding_rows, run_checks
 from sequences.codes import BASES, THREE_LETTER, decode, encode
-from sequences.design.budget import SearchBudget
-from sequences.design.drawing import Drawer, ToeholdPool, make_toehold_pool, sample_domains, toehold_dG
-from sequences.design.result import Design
 from sequences.crosstalk import NNModel, ViennaDuplex
+from sequences.design.budget import SearchBudget
+from sequences.design.drawing import Drawer, sample_domains
+from sequences.design.pool import ToeholdPool, make_toehold_pool, toehold_dG
+from sequences.design.result import Design
 from sequences.occlusion import free_strands
 from sequences.refine import refine
 from sequences.rules import (
     KIND_CODE,
-    Crosstalk,
     TOEHOLD,
+    Crosstalk,
     DomainTable,
     GCWindow,
     JunctionRun,
@@ -99,8 +94,8 @@ from sequences.rules import (
     Rule,
     SequenceRules,
     ThreeLetterCode,
-    ToeholdEnergy,
     ToeholdCopies,
+    ToeholdEnergy,
     ToeholdReuse,
     UniqueKmers,
     admissible_kmers,
@@ -142,11 +137,10 @@ POLISH_MARGIN_KCAL = 0.5
 #: at -9 (measured on reduced IRIS, 6 C of 15, 1,200 steps: rate 0.103 uncapped, 0.099 capped at 1).
 POLISH_CAP_KCAL = 1.0
 
-#: Toehold domains per pool sequence up to which ``toehold_copy`` is a rule. A clean long domain
-#: needs every window to avoid the toehold set: reduced IRIS (60 of the 196 6-nt sequences, a
-#: random 6-window matches 5-9 %) converges in ~5 repair rounds; the shipped IRIS build (140 of
-#: 196, 17-22 %, only 23 % of 15-nt draws clean inside and those skewed to 8-9 C) left 470 stray
-#: windows and broke junction_run/unique_kmer after 330 s, so there it stays an objective.
+#: Toehold domains per pool sequence up to which ``toehold_copy`` holds on every single strand (reduced
+#: IRIS: 60 of 196); above it on the strands of one-strand species (signals, helpers: what the
+#: gate-level model binds to exposed toeholds), drawn by counted walks from a passable toehold
+#: subset; the strands gates release keep stray copies (``sequences.design.occlusion_notes``).
 OCCLUSION_RULE_MAX_LOAD = 0.5
 
 
@@ -259,9 +253,17 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     # OCCLUSION_RULE_MAX_LOAD of their pool; else toehold_copy stays an objective (step 4)
     load = max((np.sum(table.length[toe_ids] == n) / len(p.codes) for (n, _), p in pools.items()), default=0.0)
     copies = None
-    if len(free_strands(system)) <= OBJECTIVE_MAX and load <= OCCLUSION_RULE_MAX_LOAD:
-        copies = ToeholdCopies(free_strands(system), as_rule=True)
-        rule_set.append(copies)
+    if len(free_strands(system)) <= OBJECTIVE_MAX:
+        # every single strand while the toeholds use at most OCCLUSION_RULE_MAX_LOAD of their pool;
+        # above it, the strands of one-strand species (signals, helpers: what the gate-level model
+        # binds to the toeholds gates expose, helpers at 10x their gate) and the objective for the rest
+        held = free_strands(system)
+        if load > OCCLUSION_RULE_MAX_LOAD:
+            single = {c.strands[0] for c in system.complexes if len(c.strands) == 1}
+            held = [f for f in held if tuple(f.domains) in single]
+        if held:
+            copies = ToeholdCopies(held, as_rule=True)
+            rule_set.append(copies)
     for r in rule_set:
         r.bind(table)
 
@@ -304,6 +306,12 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     for r in objectives:
         r.bind(table)
     steps, accepted = _local_search(table, rule_set, [], drawer, budget, deadline)
+    if _total(rule_set, table)[~table.fixed].sum() > 0:
+        # violations left: a second pass whose proposals mostly swap two bases (a point change at a
+        # domain whose GC count sits at the window's edge, e.g. a junction run next to a toehold with
+        # 6 C of 15 and GC <= 43 %, breaks the window; a swap keeps it)
+        more, more_accepted = _local_search(table, rule_set, [], drawer, budget, deadline, swap=True)
+        steps, accepted = steps + more, accepted + more_accepted
     timings["local_search_s"] = time.perf_counter() - t0
     obj_steps = obj_accepted = 0
     polish: dict[str, float] = {}
@@ -411,7 +419,7 @@ def _keeps(rule_set: list[Rule], table: DomainTable, i: int, codes: np.ndarray, 
 
 def _local_search(table: DomainTable, rule_set: list[Rule], objectives: list[Rule], drawer: Drawer,
                   budget: SearchBudget, deadline: float, keep: list[Rule] = (),
-                  max_steps: int | None = None, draws: int = 1) -> tuple[int, int]:
+                  max_steps: int | None = None, draws: int = 1, swap: bool = False) -> tuple[int, int]:
     """Mutate the worst mutable domain and keep improvements: with no objectives, lower the rule
     penalties; with objectives, lower their cost while neither the mutated domain's rule penalty
     nor its cost in the objectives ``keep`` (optimised before) rises; the objective is evaluated
@@ -443,7 +451,7 @@ def _local_search(table: DomainTable, rule_set: list[Rule], objectives: list[Rul
         hot = set().union(*(r.hot_positions(table, i) for r in everything))
         h0 = _penalty(rule_set, [], table, i, old)[0]
         if not objectives:
-            new = drawer.propose(i, hot)
+            new = drawer.propose(i, hot, swap=swap)
             better = not np.array_equal(new, old) and _penalty(rule_set, [], table, i, new)[0] < h0
         else:  # the objective (costly) is evaluated for the first of a few proposals that keeps every rule
             k0 = _penalty(keep, [], table, i, old)[0] if keep else 0.0

@@ -39,6 +39,12 @@ from sequences.codes import kmer_codes, revcomp_codes
 from sequences.rules.base import TOEHOLD, DomainTable, Rule, Violation, keep_priority
 
 
+def revcomp_index(n: int) -> np.ndarray:
+    """For every n-mer code, the code of its reverse complement."""
+    codes = np.indices((4,) * n).reshape(n, -1).T.astype(np.uint8)
+    return kmer_codes(revcomp_codes(codes), n)[:, 0]
+
+
 #: Repair rounds a stray window may survive before a toehold, not the long domain, is redrawn for it.
 ESCALATE = 3
 
@@ -167,6 +173,36 @@ class ToeholdCopies(Rule):
                         hits[:, len(left)] -= w[:, len(left)] == cand_code
                 total += hits.sum(axis=1)
         return total
+
+    def contexts(self, table: DomainTable, i: int):
+        """What a counted walk (``sequences.design.walk``) needs to draw long domain i without a
+        stray window: (forbidden inside the domain, left contexts, right contexts), each context
+        (the bases next to i in one free strand, read along i, the forbidden windows there) and a
+        forbidden mapping window length -> bool over the window codes (a complement occurrence
+        forbids the reverse complements of the toehold sequences)."""
+        toe = self._toe_counts(table)
+        plain = {n: c > 0 for n, c in toe.items()}
+        rc = {n: f[revcomp_index(n)] for n, f in plain.items()}
+        side = max(self.lengths, default=1) - 1
+        inner: dict[int, np.ndarray] = {}
+        left, right = [], []
+        strands: dict[int, tuple] = {}
+        for k, j in self.occurrences.get(i, []):
+            if k not in strands:
+                strands[k] = self._strand(table, k)
+            x, spans = strands[k]
+            _, start, length, comp = spans[j]
+            before, after = x[max(0, start - side):start], x[start + length:start + length + side]
+            forbid = rc if comp else plain
+            if comp:
+                before, after = revcomp_codes(after), revcomp_codes(before)
+            for n, f in forbid.items():
+                inner[n] = inner[n] | f if n in inner else f.copy()
+            if len(before):
+                left.append((before, forbid))
+            if len(after):
+                right.append((after, forbid))
+        return inner, left, right
 
     def copies(self, table: DomainTable, cands: np.ndarray) -> np.ndarray:
         """Free-strand windows (own toehold copies out) equal to each row of ``cands``, as the table is now."""

@@ -54,13 +54,16 @@ def test_build_writes_every_file_and_reuses_training(tmp_path):
     assert set(dna["forms"]) == {"unreduced", "reduced", "formal", "reduced_fanout4"}
     assert dna["forms"]["unreduced"]["nucleotides"] > dna["forms"]["reduced"]["nucleotides"] > 0
     assert dna["sizing"]["bound_total"] > 0 and dna["total_nM_by_role"]["gate"] > 0
-    # the gate-level check may fail honestly: with the designed sequences' stray toehold copies
-    # (occlusion.csv, issue 11 open) this 30-epoch circuit's gates are held back; without those
-    # sites the same gates agree on every example
+    # the gate-level check may fail honestly where designed stray toehold copies (occlusion.csv)
+    # bind the toeholds gates expose; without those sites the same gates agree on every example.
+    # Signals and helpers carry none since toehold_copy holds on them (issue 11): then the check holds
     gate_check = "leak-free gate-level argmax"
     assert all(c["pass"] for c in build["checks"] if not c["check"].startswith(gate_check)), build["checks"]
     gates = json.loads((out / "gatesim.json").read_text())
-    assert gates["without_occlusion_sites"]["argmax_match"] == 40
+    if "without_occlusion_sites" in gates:
+        assert gates["without_occlusion_sites"]["argmax_match"] == 40
+    else:
+        assert [c["pass"] for c in build["checks"] if c["check"].startswith(gate_check)] == [True]
     assert first.reused == []
     with open(out / "reporters.csv", newline="") as f:
         reporter_rows = [r for r in csv.DictReader(f) if r["role"] == "reporter"]

@@ -18,6 +18,11 @@ that the circuit survives 1e-9 /nM/s leak with 0.5 % initial leak at the label-f
 concentrations in strands.csv and the mixing table in protocol.md change, order.csv and
 domains.csv do not. The merge of both recomputed the hashes: the sequences are seqdesign's, the concentrations
 readout's.
+
+Updated on branch ``helpers`` (issue 11): protocols/iris.yaml opts into the low-crosstalk sequences
+(GC 30-43 %, long weak runs <= 5, the polish, refinement budget 0.016) and, with its 140 toeholds
+over half their pool, toehold_copy holds on the strands of signals and helpers: the sequences
+change (order.csv, strands.csv, domains.csv); protocol.md is unchanged.
 """
 
 import hashlib
@@ -30,9 +35,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_SHA256 = {
-    "order.csv": "4861bbd93561fabb5233e4cdaa6dfd39d761f7ea6b3e53e4c304525ce6d62260",
-    "strands.csv": "9944b38aeee2fa7337dab8105a864473b935c5852244853ec001bd345b1fafa2",
-    "domains.csv": "35427e4fb769883242d2de04d5a0368fc60b45ab642854f6219d7fdc783bcd82",
+    "order.csv": "9a12a9d3f84046cd17c7899149d5732545293f00d1c77c4148dd60826052e4d4",
+    "strands.csv": "16377a19536b0916e2ce3cd1d44df4cba702dacb703fcca53fd6aabcc11c3b73",
+    "domains.csv": "29a9d4824f5a721df4f34389ddabdedc6120e4ed7de627f65aae412b8dfe4016",
     "protocol.md": "40a1751d3a9e2e1ed24d5565ff93196e562c538dd7ff1887fd40da0126529b1d",
 }
 
