@@ -238,20 +238,27 @@ class CleanWalk:
         return out
 
 
-def junction_slack(codes: np.ndarray, chosen: np.ndarray, letters, max_run: int, weak_edge: int,
-                   weak_inner: int) -> np.ndarray:
-    """Per chosen toehold (rows of ``codes`` at ``chosen``): how many first (last) ``m`` bases a
-    long domain after (before) it can take without a window equal to a chosen toehold or a run the
-    rules forbid across the junction — the smaller of the two. 0: no long domain can follow (or
-    precede) it cleanly."""
-    n = codes.shape[1]
-    forbidden = {n: np.zeros(4 ** n, dtype=bool)}
-    forbidden[n][kmer_codes(codes[chosen], n)[:, 0]] = True
+def _junction_counts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: int, weak_inner: int):
+    """Per chosen toehold (rows of ``codes`` at ``chosen``, whose sequences are the forbidden
+    windows): how many first ``m`` bases a long domain after it can take without a forbidden window
+    or a run the rules forbid across the junction, and how many last ``m`` bases one before it can."""
+    width = codes.shape[1]
+    forbidden = {width: np.zeros(4 ** width, dtype=bool)}
+    forbidden[width][kmer_codes(codes[chosen], width)[:, 0]] = True
     base = CleanWalk(letters, forbidden, max_run, weak_edge, weak_inner, [], [])
     after = (left_clean(base.state_codes, codes[chosen][:, 1:], forbidden, max_run, weak_edge)
              & base._prefix_ok()[None, :]).sum(axis=1)
     before = (right_clean(base.state_codes, codes[chosen][:, :-1], forbidden, max_run, weak_edge)
               & base._final_ok()[None, :]).sum(axis=1)
+    return after, before
+
+
+def junction_slack(codes: np.ndarray, chosen: np.ndarray, letters, max_run: int, weak_edge: int,
+                   weak_inner: int) -> np.ndarray:
+    """Per chosen toehold: the smaller of :func:`_junction_counts`' two counts (0: no long domain
+    can follow or precede it cleanly)."""
+    after, before = _junction_counts(np.asarray(codes, dtype=np.uint8), chosen, np.asarray(letters, dtype=np.uint8),
+                                     max_run, weak_edge, weak_inner)
     return np.minimum(after, before)
 
 
@@ -277,14 +284,7 @@ def passable_toeholds(codes: np.ndarray, n: int, letters, max_run: int, weak_edg
     exts = {d: letters[np.indices((len(letters),) * d).reshape(d, -1).T] for d in (1, 2)}
     while len(keep) > n:
         chosen = np.array(keep)
-        forbidden = {width: np.zeros(4 ** width, dtype=bool)}
-        forbidden[width][kmer_codes(codes[chosen], width)[:, 0]] = True
-        base = CleanWalk(letters, forbidden, max_run, weak_edge, weak_inner, [], [])
-        states = base.state_codes
-        after = (left_clean(states, codes[chosen][:, 1:], forbidden, max_run, weak_edge)
-                 & base._prefix_ok()[None, :]).sum(axis=1)
-        before = (right_clean(states, codes[chosen][:, :-1], forbidden, max_run, weak_edge)
-                  & base._final_ok()[None, :]).sum(axis=1)
+        after, before = _junction_counts(codes, chosen, letters, max_run, weak_edge, weak_inner)
         present = set(keep)
         blocks = np.zeros(len(codes))
         for k in np.flatnonzero((after == 0) | (before == 0)).tolist():

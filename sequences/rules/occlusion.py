@@ -100,6 +100,16 @@ class ToeholdCopies(Rule):
             pos += len(c)
         return np.concatenate(parts), spans
 
+    def _places(self, table: DomainTable, i: int):
+        """(strand codes, start, length, is_complement) of every place a free strand holds domain i."""
+        strands: dict[int, tuple] = {}
+        for k, j in self.occurrences.get(i, []):
+            if k not in strands:
+                strands[k] = self._strand(table, k)
+            x, spans = strands[k]
+            _, start, length, comp = spans[j]
+            yield x, start, length, comp
+
     def _stray(self, table: DomainTable, k: int, toe_codes, i=None, codes=None):
         """(start, length, hits) of every stray window of strand k."""
         x, spans = self._strand(table, k, i, codes)
@@ -152,12 +162,7 @@ class ToeholdCopies(Rule):
             toe[n_i][old] -= 1
             cand_code = kmer_codes(cands, n_i)[:, 0]
         total = np.zeros(len(cands))
-        strands: dict[int, tuple] = {}
-        for k, j in self.occurrences.get(i, []):
-            if k not in strands:
-                strands[k] = self._strand(table, k)
-            x, spans = strands[k]
-            _, start, length, comp = spans[j]
+        for x, start, length, comp in self._places(table, i):
             oriented = revcomp_codes(cands) if comp else cands
             for n in self.lengths:
                 left, right = x[max(0, start - n + 1):start], x[start + length:start + length + n - 1]
@@ -186,12 +191,7 @@ class ToeholdCopies(Rule):
         side = max(self.lengths, default=1) - 1
         inner: dict[int, np.ndarray] = {}
         left, right = [], []
-        strands: dict[int, tuple] = {}
-        for k, j in self.occurrences.get(i, []):
-            if k not in strands:
-                strands[k] = self._strand(table, k)
-            x, spans = strands[k]
-            _, start, length, comp = spans[j]
+        for x, start, length, comp in self._places(table, i):
             before, after = x[max(0, start - side):start], x[start + length:start + length + side]
             forbid = rc if comp else plain
             if comp:

@@ -87,3 +87,22 @@ def test_walk_without_admissible_sequences_draws_nothing():
     walk = CleanWalk(encode("ACT"), forbidden_table(["A", "C", "T"]), 3, 3, 3, [], [])
     assert walk.count(6, [0, 1, 2, 3]) == 0
     assert walk.sample(np.random.default_rng(0), 5, 6, [0, 1, 2, 3]).shape == (0, 6)
+
+
+def test_passable_toeholds_leave_long_domains_a_clean_junction():
+    """On the shipped IRIS load (140 of the 196 admissible 6-nt A/C/T toeholds) a random subset
+    leaves many toeholds no clean junction; the chosen subset nearly none."""
+    pytest.importorskip("RNA")
+    from sequences.design.pool import make_toehold_pool
+    from sequences.design.walk import junction_slack, passable_toeholds
+    from sequences.rules import SequenceRules
+    from sequences.thermo import get_backend
+
+    pool = make_toehold_pool(6, "ACT", SequenceRules(), get_backend("viennarna"), np.random.default_rng(0))
+    letters = encode("ACT")
+    keep = passable_toeholds(pool.codes, 140, letters, 3, 3, 3)
+    assert len(keep) == 140 == len(set(keep.tolist()))
+    chosen = (junction_slack(pool.codes, keep, letters, 3, 3, 3) == 0).sum()
+    rand = np.sort(np.random.default_rng(1).choice(len(pool.codes), 140, replace=False))
+    random = (junction_slack(pool.codes, rand, letters, 3, 3, 3) == 0).sum()
+    assert chosen <= 5 < random
