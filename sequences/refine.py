@@ -16,7 +16,14 @@ the same local search as the sequence search, driven by the thermodynamic checks
    those subjects drops.
 
 It works on the subjects the checks fold (all of them, or the checks' seeded sample for a big
-system), so it never makes a checked subject fail that passed before without fixing more.
+system), so it never makes a checked subject fail that passed before without fixing more. Where the
+checks fold a sample, the search reports on another seeded sample afterwards (``design_sequences``):
+the failures it reports estimate the whole system's, not those of the sample it repaired.
+
+Moves (besides ``Drawer.propose``): in a three-letter long domain, half the proposals swap a C into
+a wrongly paired position (:func:`_stem_break`); subjects are taken least tried first, so one-strand
+helpers are not starved by long gates; and with a crosstalk budget a step keeps, of its draws that
+hold every rule, the one that raises the kept cost least.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from sequences.codes import BASES, THREE_LETTER
 from sequences.rules.base import TOEHOLD, DomainTable, Rule
 from sequences.structure import kernel_nucleotide_domains, kernel_to_target, pair_table, split_complex
 from sequences.thermo import ThermoBackend
@@ -89,6 +97,10 @@ class ThermoEvaluator:
 #: with another toehold (:func:`_swap`). Without it a step makes one proposal, as before.
 TOEHOLD_DRAWS = 40
 
+#: Share of a three-letter long domain's proposals that move a C into its wrongly paired positions
+#: (:func:`_stem_break`).
+STEM_BREAK = 0.5
+
 #: With ``keep``: proposals a refinement step draws until one keeps every rule and the kept costs.
 KEEP_DRAWS = 10
 
@@ -148,7 +160,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         failing = [k for k, e in excess.items() if e > 0 and tries[k] < max_tries]
         if not failing:
             break
-        k = max(failing, key=lambda j: (excess[j], -j))
+        k = min(failing, key=lambda j: (tries[j], -excess[j], j))  # the least tried first, then the worst
         steps += 1
         tries[k] += 1
         _, blame = evaluate(k)
@@ -173,29 +185,35 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         # with ``keep``, a domain draws proposals until one keeps every rule and the kept costs too
         draws = TOEHOLD_DRAWS if toehold_moves and table.kind[i] == TOEHOLD else KEEP_DRAWS if keep else 1
         keep_old = sum(r.domain_penalty(table, i, old) for r in keep) if keep and keep_budget is not None else 0.0
-        rise = 0.0
+        three = drawer.alphabets[i] == THREE_LETTER and table.kind[i] != TOEHOLD
+        rise, best, found = 0.0, None, False  # with keep_budget: the proposal that raises the kept cost least
         for _ in range(draws):
-            new = drawer.propose(i, hot[i])
+            new = _stem_break(old, hot[i], rng) if three and rng.random() < STEM_BREAK else None
+            new = drawer.propose(i, hot[i]) if new is None else new
             if np.array_equal(new, old) or sum(r.domain_penalty(table, i, new) for r in rule_set) > rules_old:
                 continue
-            if not keep:
+            if not keep or (keep_budget is None and _keeps_cost(keep, table, i, old, new)):
+                found = True
                 break
             if keep_budget is None:
-                if _keeps_cost(keep, table, i, old, new):
-                    break
                 continue
-            rise = sum(r.domain_penalty(table, i, new) for r in keep) - keep_old
-            if keep_used + rise <= keep_budget + 1e-9:
+            up = sum(r.domain_penalty(table, i, new) for r in keep) - keep_old
+            if best is None or up < rise:
+                best, rise = new, up
+            if rise <= 0:
                 break
-        else:
-            if toehold_moves and table.kind[i] == TOEHOLD and not keep:  # none does: exchange with another toehold
+        if keep and keep_budget is not None:
+            found, new = best is not None and keep_used + rise <= keep_budget + 1e-9, best
+        if not found:
+            if toehold_moves and table.kind[i] == TOEHOLD:  # none does: exchange with another toehold (no kept cost:
+                # the crosstalk objectives score long/history domains)
                 accepted += _swap(table, rule_set, i, rng, holders, excess, evaluate, tries, k)
             continue
         affected = holders.get(i, [])
-        before = sum(excess[j] for j in affected)
+        before = _score(excess[j] for j in affected)
         table.set(i, new)
         after_each = {j: evaluate(j)[0] for j in affected}
-        if sum(after_each.values()) < before - 1e-12:
+        if _score(after_each.values()) < before - 1e-12:
             accepted += 1
             keep_used += rise
             for r in list(rule_set) + list(keep):
@@ -246,7 +264,7 @@ def _swap(table: DomainTable, rule_set: list[Rule], i: int, rng: np.random.Gener
     affected = sorted(set(holders.get(i, [])) | set(holders.get(j, [])))
     if pen() <= before_rules:
         after_each = {x: evaluate(x)[0] for x in affected}
-        if sum(after_each.values()) < sum(excess[x] for x in affected) - 1e-12:
+        if _score(after_each.values()) < _score(excess[x] for x in affected) - 1e-12:
             excess.update(after_each)
             for x in affected:
                 tries[x] = 0 if x != k else tries[x]
@@ -254,6 +272,16 @@ def _swap(table: DomainTable, rule_set: list[Rule], i: int, rng: np.random.Gener
     put(j, a, b)
     put(i, b, a)
     return 0
+
+
+def _score(excesses) -> float:
+    """What a mutation must lower over the subjects it touches: each failing subject counts 1 plus its
+    excess, so a mutation that makes a passing subject fail must fix another, not only shave excess.
+
+    >>> _score([0.0, 0.2, 1.5])
+    3.7
+    """
+    return sum(e + 1.0 for e in excesses if e > 0)
 
 
 def _keeps_cost(keep, table: DomainTable, i: int, old: np.ndarray, new: np.ndarray) -> bool:
@@ -266,6 +294,27 @@ def _keeps_cost(keep, table: DomainTable, i: int, old: np.ndarray, new: np.ndarr
         if total >= before:
             return False
     return True
+
+
+def _stem_break(old: np.ndarray, hot: set[int], rng: np.random.Generator) -> np.ndarray | None:
+    """Swap a C of a three-letter domain (A/C/T) into one of its wrongly paired positions ``hot``,
+    taking the A or T there to where the C was: the GC count stays, and in a strand of A/C/T (or its
+    A/G/T complement) a C (G) pairs with nothing, so the stem through that position breaks. None if
+    no hot position holds an A/T or no C sits outside the hot ones.
+
+    >>> new = _stem_break(np.array([0, 1, 3, 3, 0]), {3}, np.random.default_rng(0))  # ACTTA, T at 3 paired
+    >>> "".join("ACGT"[b] for b in new)
+    'ATTCA'
+    """
+    c = BASES.index("C")
+    paired = [p for p in sorted(hot) if old[p] != c]
+    spare = [p for p in np.flatnonzero(old == c).tolist() if p not in hot]
+    if not paired or not spare:
+        return None
+    new = old.copy()
+    a, b = paired[int(rng.integers(len(paired)))], spare[int(rng.integers(len(spare)))]
+    new[a], new[b] = new[b], new[a]
+    return new
 
 
 def _rc(seq: str) -> str:

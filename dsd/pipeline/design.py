@@ -8,20 +8,33 @@ from collections import Counter
 from dsd.domains import DomainSystem
 
 
+#: Above ``sequences.checks.CheckOptions.max_complexes`` checked complexes the checks fold a sample and the refinement cannot repair the rest, so a
+#: spec that leaves the GC window and the weak-run cap unset gets :data:`LARGE_SYSTEM_RULES` (the
+#: old rules: less A·T self-structure, more crosstalk) instead of the low-crosstalk defaults. Measured
+#: on mnist14 (fan-out 8, 54,856 complexes; ``sequences.design.crosstalk_notes``): low-crosstalk rules
+#: 92 of 300 sampled complexes above the defect limit before refinement (gates of 63-189 nt, not only
+#: long tails), crosstalk 0.125 (shuffled 0.128); these rules: every sampled check passes, crosstalk 0.33.
+LARGE_SYSTEM_RULES = {"gc_max": 0.60, "long_max_weak_run_nt": None}
+
+
 def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0, compute=None):
     """Domain sequences for ``system`` under a spec's ``sequences:`` section (defaults when None),
     with the thermodynamic checks; returns a :class:`sequences.design.Design`. ``compute`` (a
     :class:`crn.tasks.Compute` with Dask workers or a scheduler) runs the spurious screen's folds
     there; it changes no result."""
     from dsd.pipeline.spec import SequencesSpec
-    from sequences.checks import CheckOptions
+    from sequences.checks import CHECK_ROLES, CheckOptions
     from sequences.design import SearchBudget, design_sequences
     from sequences.rules import SequenceRules
     from sequences.thermo import Conditions, get_backend
 
     spec = sequences_spec or SequencesSpec()
     backend = get_backend(spec.backend, Conditions(spec.temperature_C, spec.na_M, spec.mg_M))
-    rules = SequenceRules.from_dict(spec.rules_dict())
+    given = spec.rules_dict()
+    if system is not None and not {"gc_max", "long_max_weak_run_nt"} & set(given) \
+            and sum(cx.role in CHECK_ROLES for cx in system.complexes) > CheckOptions().max_complexes:
+        given.update(LARGE_SYSTEM_RULES)
+    rules = SequenceRules.from_dict(given)
     budget = SearchBudget(seconds=spec.seconds, polish_steps=spec.polish_steps,
                           refine_crosstalk_budget=spec.refine_crosstalk_budget)
     checks = CheckOptions(screen_compute=compute) if compute is not None and not compute.in_process else True

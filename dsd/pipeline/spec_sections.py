@@ -120,9 +120,9 @@ class SequencesSpec:
     mg_M: float = spec_field(0.0, Num(ge=0))
     seed: int | None = spec_field(None, Int(ge=0))  # None: the spec's seed
     seconds: float = spec_field(480.0, Num(gt=0))  # search budget (wall clock)
-    # steps of the ViennaRNA crosstalk polish (0: off); 1200 with gc_max 0.43 and long_max_weak_run_nt 5
-    # is the low-crosstalk setting (sequences.design.crosstalk_notes: its gains and its costs)
-    polish_steps: int = spec_field(0, Int(ge=0))
+    # steps of the ViennaRNA crosstalk polish (0: off); with the default rules (gc_max 0.43,
+    # long_max_weak_run_nt 5) the low-crosstalk setting (sequences.design.crosstalk_notes)
+    polish_steps: int = spec_field(1200, Int(ge=0))
     # after a polish: how far the refinement may raise its crosstalk cost, kcal/mol per ordered long pair
     refine_crosstalk_budget: float = spec_field(0.008, Num(ge=0))
     rules: tuple[tuple[str, Any], ...] = ()  # SequenceRules fields given in the spec (sorted)

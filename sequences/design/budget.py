@@ -21,7 +21,7 @@ class SearchBudget:
     objective_steps: int = 2500  # proposals per objective (toehold_copy, crosstalk): keeps a design deterministic
     objective_seconds: float = 90.0  # safety cap per objective (a design that hits it depends on the machine)
     estimate_steps: int | None = None  # proposals of the estimated crosstalk objective (None: objective_steps)
-    polish_steps: int = 0  # proposals of the ViennaRNA crosstalk polish (~10-25 ms each for IRIS); 0: off, see search
+    polish_steps: int = 1200  # proposals of the ViennaRNA crosstalk polish (~10-25 ms each for IRIS); 0: off, see search
     polish_seconds: float = 60.0  # safety cap of the polish
     refine_holds_crosstalk: bool = True  # the refinement holds the polish's crosstalk cost (see crosstalk_notes)
     refine_crosstalk_budget: float | None = 0.008  # how far the whole refinement may raise that cost, in kcal/mol

@@ -369,6 +369,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         folding = folding_rows(design, backend, options, seed=int(seed))
         failing = {c.subject.split(" (")[0] for c in folding
                    if c.check in ("complex_defect", "strand_mfe") and not c.passed and not c.subject.startswith("sampled")}
+        sampled = any(c.subject.startswith("sampled") for c in folding)  # refined: report another sample
         if failing and budget.refine_steps > 0 and not violations:
             t_refine = time.perf_counter()
             polish_keep = [o for o in objectives if isinstance(o, ViennaCrosstalk)
@@ -390,7 +391,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                 design.toehold_dG = {table.names[i]: rule_set[3].dG(table.sequence(i)) for i in toe_ids.tolist()}
                 design.violations = [v for r in rule_set for v in r.violations(table)]
                 stats["violations_by_rule"] = dict(Counter(v.rule for v in design.violations))
-                folding = folding_rows(design, backend, options, seed=int(seed))
+                folding = folding_rows(design, backend, options, seed=int(seed) + 1_000_003 * sampled)
         design.checks = run_checks(design, backend, options, seed=int(seed), folding=folding)
         timings["checks_s"] = time.perf_counter() - t0 - timings.get("refine_s", 0.0)
     timings["total_s"] = time.perf_counter() - t_start

@@ -36,13 +36,14 @@ class SequenceRules:
     long_max_weak_run_nt : int or None
         Longest allowed weak run *inside* a domain of ``gc_kinds`` (long and history) away from its
         ends (at least ``max_weak_run_nt``); a run touching a domain end, junctions and toeholds keep
-        ``max_weak_run_nt``; None (the default): ``max_weak_run_nt`` everywhere. 5 with the GC window
-        30-43 % (5-6 C of 15) and the polish (``sequences.polish_steps``) is the opt-in low-crosstalk
+        ``max_weak_run_nt``; None: ``max_weak_run_nt`` everywhere. The default 5, with the GC window
+        30-43 % (5-6 C of 15) and the polish (``sequences.polish_steps``), is the low-crosstalk
         setting measured in ``sequences.design.crosstalk_notes``: crosstalk below 0.8x the shuffled
-        rate, at the price of more A·T self-structure in long single strands (complex defects).
+        rate, at the price of more A·T self-structure in long single strands (complex defects of
+        single-stranded tails of 250 nt and more). The old rules: None with ``gc_max`` 0.60.
     gc_min, gc_max : float
-        GC fraction window (0-1) for the kinds in ``gc_kinds`` (default 0.30-0.60; 0.30-0.43 in the
-        low-crosstalk setting, see ``long_max_weak_run_nt``).
+        GC fraction window (0-1) for the kinds in ``gc_kinds`` (default 0.30-0.43, the low-crosstalk
+        setting, see ``long_max_weak_run_nt``; the old default was 0.30-0.60).
     kmer_k : int or None
         k of the unique-k-mer rule; None = :func:`choose_kmer_k` from the system size.
     kmer_min_k, kmer_max_load : int, float
@@ -70,9 +71,9 @@ class SequenceRules:
     three_letter_kinds: tuple[str, ...] = KINDS
     max_run_nt: int = 3
     max_weak_run_nt: int = 3
-    long_max_weak_run_nt: int | None = None
+    long_max_weak_run_nt: int | None = 5
     gc_min: float = 0.30
-    gc_max: float = 0.60
+    gc_max: float = 0.43
     gc_kinds: tuple[str, ...] = ("long", "history")
     kmer_k: int | None = None
     kmer_min_k: int = 6

@@ -23,6 +23,12 @@ Updated on branch ``helpers`` (issue 11): protocols/iris.yaml opts into the low-
 (GC 30-43 %, long weak runs <= 5, the polish, refinement budget 0.016) and, with its 140 toeholds
 over half their pool, toehold_copy holds on the strands of signals and helpers: the sequences
 change (order.csv, strands.csv, domains.csv); protocol.md is unchanged.
+
+Updated on main (issue 11): the low-crosstalk rules are the default and the refinement moves C's
+into wrongly paired positions, takes the least-tried subject first, keeps the draw that raises the
+crosstalk cost least, may exchange toeholds under the crosstalk budget and counts each failing
+subject as 1 plus its excess: the sequences change (order.csv, strands.csv, domains.csv);
+protocol.md is unchanged.
 """
 
 import hashlib
@@ -35,9 +41,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_SHA256 = {
-    "order.csv": "9a12a9d3f84046cd17c7899149d5732545293f00d1c77c4148dd60826052e4d4",
-    "strands.csv": "16377a19536b0916e2ce3cd1d44df4cba702dacb703fcca53fd6aabcc11c3b73",
-    "domains.csv": "29a9d4824f5a721df4f34389ddabdedc6120e4ed7de627f65aae412b8dfe4016",
+    "order.csv": "40e957575e995e5260f338405ef39e8679c2a7b71d3687370a78f656ed4c91f6",
+    "strands.csv": "5107e239155d010f73c07068769dc4d46e6977a4db5c9ae7bf2d48fe7484adc7",
+    "domains.csv": "0858b047e73720368e0e8e311ba75e23a5f47e0f7945d1d551a74da4fd83803c",
     "protocol.md": "40a1751d3a9e2e1ed24d5565ff93196e562c538dd7ff1887fd40da0126529b1d",
 }
 

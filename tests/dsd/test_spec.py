@@ -249,7 +249,8 @@ def test_a_directory_given_as_the_spec_says_so(tmp_path):
 
 
 def test_the_low_crosstalk_setting_reaches_the_design_from_a_spec(tmp_path, monkeypatch):
-    """A spec's sequences: polish_steps and rule fields become the design's SearchBudget and rules."""
+    """A spec's sequences: polish_steps and rule fields become the design's SearchBudget and rules (the
+    default is the low-crosstalk setting; a spec can go back to the old rules)."""
     import sequences.design
 
     from dsd.pipeline.design import design_system
@@ -257,9 +258,19 @@ def test_the_low_crosstalk_setting_reaches_the_design_from_a_spec(tmp_path, monk
     seen = {}
     monkeypatch.setattr(sequences.design, "design_sequences",
                         lambda system, rules, seed, backend, budget, checks: seen.update(rules=rules, budget=budget))
-    path = write(tmp_path, "name: x\nsequences:\n  polish_steps: 1200\n  gc_max: 0.43\n  long_max_weak_run_nt: 5\n")
+    path = write(tmp_path, "name: x\nsequences:\n  polish_steps: 0\n  gc_max: 0.6\n  long_max_weak_run_nt: 3\n")
     design_system(None, load_spec(path).sequences)
-    assert seen["budget"].polish_steps == 1200
-    assert (seen["rules"].gc_max, seen["rules"].long_weak_run_nt) == (0.43, 5)
+    assert seen["budget"].polish_steps == 0
+    assert (seen["rules"].gc_max, seen["rules"].long_weak_run_nt) == (0.6, 3)
     design_system(None, load_spec(write(tmp_path, "name: x\n")).sequences)
-    assert seen["budget"].polish_steps == 0 and seen["rules"].gc_max == 0.60  # the defaults: no polish
+    assert seen["budget"].polish_steps == 1200 and seen["rules"].gc_max == 0.43  # the defaults
+    assert seen["rules"].long_weak_run_nt == 5
+    # a system whose complexes the checks can only sample keeps the old window unless the spec sets one
+    from types import SimpleNamespace
+    big = SimpleNamespace(complexes=[SimpleNamespace(role="gate")] * 301 + [SimpleNamespace(role="signal")] * 5)
+    design_system(big, load_spec(write(tmp_path, "name: x\n")).sequences)
+    assert (seen["rules"].gc_max, seen["rules"].long_weak_run_nt) == (0.60, 3)
+    design_system(SimpleNamespace(complexes=big.complexes[1:]), load_spec(write(tmp_path, "name: x\n")).sequences)
+    assert seen["rules"].gc_max == 0.43  # 300 checked complexes: all folded, the low-crosstalk rules
+    design_system(big, load_spec(write(tmp_path, "name: x\nsequences:\n  gc_max: 0.43\n")).sequences)
+    assert (seen["rules"].gc_max, seen["rules"].long_weak_run_nt) == (0.43, 5)

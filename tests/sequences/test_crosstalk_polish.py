@@ -129,8 +129,8 @@ def test_drawn_long_domains_meet_the_relaxed_rule_and_it_is_validated():
         SequenceRules(long_max_weak_run_nt=2)
     with pytest.raises(ValueError, match="SearchBudget.polish_steps"):
         SearchBudget(polish_steps=-1)
-    assert SequenceRules().long_weak_run_nt == 3
-    assert SequenceRules(long_max_weak_run_nt=5).long_weak_run_nt == 5
+    assert SequenceRules(long_max_weak_run_nt=None).long_weak_run_nt == 3  # None: max_weak_run_nt everywhere
+    assert SequenceRules().long_weak_run_nt == 5  # the default
 
 
 def test_polish_lowers_vienna_crosstalk_and_keeps_every_rule():
@@ -229,10 +229,10 @@ def test_estimate_steps_is_validated_and_none_by_default():
         SearchBudget(refine_holds_crosstalk=1)
 
 
-def test_low_crosstalk_setting_is_opt_in_and_its_refinement_budget_validated():
+def test_low_crosstalk_setting_is_the_default_and_its_refinement_budget_validated():
     rules, budget = SequenceRules(), SearchBudget()
-    assert (rules.gc_min, rules.gc_max, rules.long_max_weak_run_nt) == (0.30, 0.60, None)
-    assert (budget.polish_steps, budget.refine_crosstalk_budget) == (0, 0.008)
+    assert (rules.gc_min, rules.gc_max, rules.long_max_weak_run_nt) == (0.30, 0.43, 5)
+    assert (budget.polish_steps, budget.refine_crosstalk_budget) == (1200, 0.008)
     assert SearchBudget(refine_crosstalk_budget=None).refine_crosstalk_budget is None
     for bad in (-0.1, True, "x"):
         with pytest.raises(ValueError, match="SearchBudget.refine_crosstalk_budget"):

@@ -115,12 +115,21 @@ def test_sequence_rules_hold_on_every_strand(design):
         assert rec.sequence == "".join(design.sequences[d] if not d.endswith("*") else revcomp(design.sequences[d[:-1]])
                                        for d in rec.domains)
         assert not re.search(r"AAAA|CCCC|GGGG|TTTT", rec.sequence), rec  # also across domain junctions
-        assert not re.search(r"[AT]{4}", rec.sequence), rec
+        # weak runs of 4-5 only strictly inside a long/history domain (long_max_weak_run_nt 5); 3 elsewhere
+        spans, start = [], 0
+        for d in rec.domains:
+            n = len(design.sequences[d.rstrip("*")])
+            if design.system.domains[d.rstrip("*")].kind != "toehold":
+                spans.append((start, start + n))
+            start += n
+        for run in re.finditer(r"[AT]{4,}", rec.sequence):
+            assert run.end() - run.start() <= 5, rec
+            assert any(a < run.start() and run.end() < b for a, b in spans), (rec, run)
     for d in design.system.domains.values():
         seq = design.sequences[d.name]
         assert set(seq) <= set("ACT"), d.name  # as written on signal strands
         if d.kind != "toehold":
-            assert 0.30 <= (seq.count("C") + seq.count("G")) / len(seq) <= 0.60, d.name
+            assert 0.30 <= (seq.count("C") + seq.count("G")) / len(seq) <= 0.43, d.name
     signal = [r for r in records if r.role == "signal"]
     assert signal and all(set(r.sequence) <= set("ACT") for r in signal)
 
