@@ -35,7 +35,7 @@ system, rules and backend give the same sequences):
    (toeholds above :data:`OCCLUSION_RULE_MAX_LOAD` of their pool), then ``crosstalk`` (pairwise
    duplex ΔG of long/history domains against the others' complements, a vectorised
    nearest-neighbour estimate, ``sequences.rules.crosstalk``), then its polish
-   ``crosstalk_vienna`` for ``SearchBudget.polish_steps`` proposals (0 by default: opt-in): the
+   ``crosstalk_vienna`` for ``SearchBudget.polish_steps`` proposals (1,200 by default): the
    same cost from ViennaRNA's duplexfold energies (the mutated domain's row and column, pairs the
    estimate puts below -5.5 kcal/mol), hinge at -7.5, a pair's cost capped at ``POLISH_CAP_KCAL``;
    a proposal's pairs are folded strongest first until its cost reaches the current one; each step
@@ -54,12 +54,11 @@ still fails (rule, subject, detail, excess) and ``Design.failures()`` counts it 
 
 Times: ``python benchmarks/design.py`` (reduced IRIS ~55-70 s with the checks on 2 cores).
 Crosstalk (issue 11 item 1; every measurement in :mod:`sequences.design.crosstalk_notes`): the
-defaults stay (GC 30-60 %, weak <= 3, no polish: reduced IRIS 0.27-0.30 of ordered long pairs below
--8 kcal/mol against 0.33-0.35 shuffled); the low-crosstalk setting is opt-in (``sequences:
-{gc_max: 0.43, long_max_weak_run_nt: 5, polish_steps: 1200}``; protocols/iris.yaml and
-iris-budget.yaml use it): reduced IRIS 0.089 against 0.116 but 11 complexes failing, heart one
-helper, mnist14 89 of 300 sampled complexes (A·T self-structure of long single strands).
-mnist14 with fan-out 8 (197,251 domains,
+default rules are the low-crosstalk setting (GC 30-43 %, long weak runs <= 5, polish 1,200):
+reduced IRIS 0.088 of ordered long pairs below -8 kcal/mol against ~0.12 shuffled (the old rules,
+GC 30-60 %, weak <= 3, no polish: 0.27-0.30 against 0.33-0.35), every check passing but the 7
+fan-out gates with 270-380-nt strands (A·T self-structure of their single-stranded tails);
+systems the checks only sample keep the old rules (``dsd.pipeline.design``). mnist14 with fan-out 8 (197,251 domains,
 11.1 Mnt; both crosstalk objectives skipped above OBJECTIVE_MAX): design ~42 s, sampled checks
 ~50 s, ~2.5 min in all with refinement and re-check, 1.2 GB peak memory.
 """
