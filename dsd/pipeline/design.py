@@ -13,7 +13,8 @@ from dsd.domains import DomainSystem
 #: old rules: less A·T self-structure, more crosstalk) instead of the low-crosstalk defaults. Measured
 #: on mnist14 (fan-out 8, 54,856 complexes; ``sequences.design.crosstalk_notes``): low-crosstalk rules
 #: 92 of 300 sampled complexes above the defect limit before refinement (gates of 63-189 nt, not only
-#: long tails), crosstalk 0.125 (shuffled 0.128); these rules: every sampled check passes, crosstalk 0.33.
+#: long tails), crosstalk 0.125 (shuffled 0.128); these rules: 11 of 300 (reported on a sample the
+#: refinement did not touch), crosstalk 0.33.
 LARGE_SYSTEM_RULES = {"gc_max": 0.60, "long_max_weak_run_nt": None}
 
 
