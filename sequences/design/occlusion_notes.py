@@ -61,4 +61,20 @@ So with ~140 toeholds in a three-letter code the toehold 6-mer space is too crow
 occlusion and crosstalk; what is left to try: fewer distinct toeholds (the scheme's two per species),
 a mixed design where only high-concentration strands (helpers) keep the rule, or one-G toeholds
 with long domains drawn against their G·C stems.
+
+Later the same day, with the low-crosstalk rules as the default and the new refinement
+(``sequences.design.crosstalk_notes``, last section), on the shipped system:
+
+* the rule forced on every single strand (counted walks, passable toeholds) again: 8 toeholds
+  fail (worst 1.12), but crosstalk 0.137 (shuffled 0.145), 36 rule violations left (max_run,
+  junction_run, unique_kmer, toehold_copy), so no refinement and 65 complexes failing. The sites
+  are all in strands of gates and fuels (1,253 and 1,395 of 2,648: the outputs a fuel releases,
+  ``r10g1 t_F9 d_F9 u_F9``, and the strand a gate releases to its fuel), whose history domains
+  the rule would have to clear too; median toehold occupancy 0.107, so about two thirds of them
+  would have to go for every toehold to pass.
+* toeholds a long domain cannot copy because long domains avoid a motif the toeholds all hold
+  ("CC": long domains with isolated C's only): 200 random 15-nt A/C/T domains, 3,000 pairs, rate
+  below -8 kcal/mol against the same domains shuffled: 5 C weak <= 5: 0.107 -> 0.239 (shuffled
+  0.09); 6 C weak <= 5: 0.175 -> 0.484 (0.176). Isolated C's sit at regular spacings and align
+  against each other at many offsets: crosstalk doubles. Not pursued.
 """
