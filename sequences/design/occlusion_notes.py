@@ -77,4 +77,16 @@ Later the same day, with the low-crosstalk rules as the default and the new refi
   below -8 kcal/mol against the same domains shuffled: 5 C weak <= 5: 0.107 -> 0.239 (shuffled
   0.09); 6 C weak <= 5: 0.175 -> 0.484 (0.176). Isolated C's sit at regular spacings and align
   against each other at many offsets: crosstalk doubles. Not pursued.
+* one-G toeholds again (branch ``oneg3``, on the earlier refinement; opt-in ``toehold_one_g``, its
+  module ``sequences/design/toeholds.py`` holds the reasoning and the full table): the G beside a C
+  inside the toehold (so no A/C/T stretch can pair through the G), at most one one-G toehold per
+  strand ("GC"/"CG" pair with themselves: two in a strand fold through that core), no palindrome
+  through the core and no complementary pair among them, A/C/T toeholds at most half their pool,
+  15 % spare one-G sequences, the rule on every single strand, one ΔG window for both (-6.87 ± 0.5,
+  0.6 kcal/mol stronger than the A/C/T median: guarded one-G 6-mers are strong, only ~42 usable):
+  occlusion 0/0 and the gate level 150/150 leak-free, 148/150 with 0.5 % initial leak, but
+  crosstalk 0.139 (shuffled 0.129), 44 complexes, 51 spurious pairs, 1 strand below -2 kcal/mol.
+  With all toeholds one-G: 85 strands to -9.3 kcal/mol, 99 complexes. The price is again the rule
+  on every single strand for the ~100 A/C/T toeholds left; fewer of them need more one-G
+  sequences than the window holds.
 """
