@@ -89,4 +89,8 @@ Later the same day, with the low-crosstalk rules as the default and the new refi
   With all toeholds one-G: 85 strands to -9.3 kcal/mol, 99 complexes. The price is again the rule
   on every single strand for the ~100 A/C/T toeholds left; fewer of them need more one-G
   sequences than the window holds.
+* shorter history domains (``dsd.history_nt: 8`` instead of 15; they hold most of the stray
+  windows of gate and fuel strands): 2,053 sites (2,648 with 15), 89 toeholds above 0.05 (108),
+  median 0.078 (0.107), worst 1.9; 2 junction runs and a toehold copy left, so no refinement and
+  30 complexes failing; a fuel then holds each output by 8 + 6 bp. Not enough alone.
 """
