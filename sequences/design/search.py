@@ -46,7 +46,7 @@ system, rules and backend give the same sequences):
 5. *Thermodynamic checks and refinement* (``sequences.checks``, ``sequences.refine``): fold every
    strand (MFE), every gate/fuel/helper complex (ensemble defect; big complexes split at nicks)
    and the strand pairs not designed to bind; if a strand or complex fails, mutate its most
-   defective domains while every sequence rule keeps holding (and, after a polish, its crosstalk
+   defective domains while no sequence rule gets worse (and, after a polish, its crosstalk
    cost rises by at most ``SearchBudget.refine_crosstalk_budget`` in all), then check again.
 
 The search stops when every rule holds or the budget ends; ``Design.violations`` then lists what
@@ -369,7 +369,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         failing = {c.subject.split(" (")[0] for c in folding
                    if c.check in ("complex_defect", "strand_mfe") and not c.passed and not c.subject.startswith("sampled")}
         sampled = any(c.subject.startswith("sampled") for c in folding)  # refined: report another sample
-        if failing and budget.refine_steps > 0 and not violations:
+        if failing and budget.refine_steps > 0:  # also with rule violations left: no step raises one
             t_refine = time.perf_counter()
             polish_keep = [o for o in objectives if isinstance(o, ViennaCrosstalk)
                            and budget.polish_steps and budget.refine_holds_crosstalk]

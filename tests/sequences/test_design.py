@@ -151,6 +151,23 @@ def test_budget_end_reports_what_fails(monkeypatch):
     assert set(d.failures()) == set(d.stats["violations_by_rule"])
 
 
+def test_refinement_runs_with_a_rule_violation_left_and_adds_none():
+    """A fixed domain breaks two rules for good (an A/T palindrome: runs, GC) and folds its helper;
+    the refinement still works on the failing subjects, and no other domain gains a violation."""
+    from dsd.domains import Complex
+
+    from sequences.rules import SequenceRules
+
+    s = DomainSystem()
+    for name, n, kind in [("t", 6, "toehold"), ("x", 15, "long"), ("y", 15, "long"), ("u", 6, "toehold")]:
+        s.add_domain(name, n, kind)
+    s.add(Complex("H", "x y u t", "helper", 100.0))
+    s.add(Complex("G", "x( y( + ) ) t*", "gate", 10.0))
+    d = design_sequences(s, SequenceRules.from_dict({"fixed": {"x": "AATTAAATTTAATTA"}}), seed=0)
+    assert {(v.rule, v.subject) for v in d.violations} == {("max_run", "x"), ("gc_window", "x")}
+    assert d.stats["refine"]["steps"] > 0 and d.stats["refine"]["failing_before"] >= 1
+
+
 # --- the check table ---------------------------------------------------------------------------------
 
 
