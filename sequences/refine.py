@@ -182,7 +182,8 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         old = table.get(i).copy()
         rules_old = sum(r.domain_penalty(table, i, old) for r in rule_set)
         # a toehold draws pool sequences until one keeps every rule (few do where toehold_copy is a rule);
-        # with ``keep``, a domain draws proposals until one keeps every rule and the kept costs too
+        # with ``keep``, a domain draws proposals that keep every rule: the first that keeps the kept costs
+        # too, or with ``keep_budget`` the one that raises them least (if the budget left covers it)
         draws = TOEHOLD_DRAWS if toehold_moves and table.kind[i] == TOEHOLD else KEEP_DRAWS if keep else 1
         keep_old = sum(r.domain_penalty(table, i, old) for r in keep) if keep and keep_budget is not None else 0.0
         three = drawer.alphabets[i] == THREE_LETTER and table.kind[i] != TOEHOLD
