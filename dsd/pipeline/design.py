@@ -8,9 +8,10 @@ from collections import Counter
 from dsd.domains import DomainSystem
 
 
-#: Above ``sequences.checks.CheckOptions.max_complexes`` checked complexes the checks fold a sample and the refinement cannot repair the rest, so a
-#: spec that leaves the GC window and the weak-run cap unset gets :data:`LARGE_SYSTEM_RULES` (the
-#: old rules: less A·T self-structure, more crosstalk) instead of the low-crosstalk defaults. Measured
+#: Above ``sequences.checks.CheckOptions.max_complexes`` checked complexes the checks fold a sample
+#: and the refinement cannot repair the rest, so a spec that leaves the GC window and the weak-run
+#: cap unset gets :data:`LARGE_SYSTEM_RULES` (the old rules: less A·T self-structure, more
+#: crosstalk) instead of the low-crosstalk defaults. Measured
 #: on mnist14 (fan-out 8, 54,856 complexes; ``sequences.design.crosstalk_notes``): low-crosstalk rules
 #: 92 of 300 sampled complexes above the defect limit before refinement (gates of 63-189 nt, not only
 #: long tails), crosstalk 0.125 (shuffled 0.128); these rules: 11 of 300 (reported on a sample the

@@ -52,7 +52,7 @@ system, rules and backend give the same sequences):
 The search stops when every rule holds or the budget ends; ``Design.violations`` then lists what
 still fails (rule, subject, detail, excess) and ``Design.failures()`` counts it per rule and check.
 
-Times: ``python benchmarks/design.py`` (reduced IRIS ~55-70 s with the checks on 2 cores).
+Times: ``python benchmarks/design.py`` (reduced IRIS ~100 s with the checks on 2 cores).
 Crosstalk (issue 11 item 1; every measurement in :mod:`sequences.design.crosstalk_notes`): the
 default rules are the low-crosstalk setting (GC 30-43 %, long weak runs <= 5, polish 1,200):
 reduced IRIS 0.088 of ordered long pairs below -8 kcal/mol against ~0.12 shuffled (the old rules,
