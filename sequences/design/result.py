@@ -19,7 +19,6 @@ from sequences.structure import strand_sequence
 #: copy). ``spurious_dG`` decides: since the screen reads complement strands by their exposed domains
 #: (``sequences.exposure``), IRIS has no pair below -8 kcal/mol (shipped: worst -7.97, reduced: -7.44).
 ADVISORY_CHECKS: frozenset[str] = frozenset({"crosstalk_rate", "toehold_occlusion"})
-ADVISORY_CHECKS: frozenset[str] = frozenset({"crosstalk_rate", "toehold_occlusion", "spurious_dG"})
 
 
 @dataclass(frozen=True)

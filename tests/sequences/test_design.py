@@ -83,6 +83,18 @@ def test_every_rule_and_check_holds_on_a_small_system(design):
     assert {c.check for c in design.checks} >= {"rule:unique_kmer", "strand_mfe", "complex_defect", "spurious_dG"}
 
 
+def test_a_failing_spurious_row_fails_the_design_and_an_advisory_row_does_not(design):
+    import copy
+
+    from sequences.checks import Check
+
+    assert design.passed, design.failures()
+    for check, decides in (("spurious_dG", True), ("crosstalk_rate", False), ("toehold_occlusion", False)):
+        failed = copy.copy(design)
+        failed.checks = design.checks + [Check(check, "worst: made up", -9.0, -8.0, False)]
+        assert failed.passed is (not decides), check
+
+
 def test_toehold_duplex_dG_is_in_the_window_by_viennarna_directly(design):
     # the window's centre: median over every A/C/T toehold of 6 nt (DESIGN §5: -6.3 kcal/mol)
     median = statistics.median(vienna_duplex_mfe(w, revcomp(w)) for w in map("".join, itertools.product("ACT", repeat=6)))
