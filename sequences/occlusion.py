@@ -27,7 +27,8 @@ measures it.
 The design keeps exact sites out (``toehold_copy``, ``sequences.rules.occlusion``): a rule, with
 long/history domains drawn to avoid every toehold's sequence, junctions included, while the
 toeholds use at most half of their pool (``sequences.design.search.OCCLUSION_RULE_MAX_LOAD``);
-a rule on the strands of one-strand species (signals, helpers) above that. Measured: reduced IRIS
+a rule on the strands of one-strand species (signals, helpers) above that, unless
+``sequences.occlusion_strands: all`` keeps it on every single strand. Measured: reduced IRIS
 (60 toeholds of 196) 0 sites, worst ratio 0 (was 538 stray windows, worst 3.86); the shipped IRIS
 build (140 of 196) keeps helpers and signals clean but not the strands its gates release (why, and
 what else was tried: :mod:`sequences.design.occlusion_notes`).

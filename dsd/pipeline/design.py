@@ -38,7 +38,7 @@ def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0, comp
         given.update(LARGE_SYSTEM_RULES)
     rules = SequenceRules.from_dict(given)
     budget = SearchBudget(seconds=spec.seconds, polish_steps=spec.polish_steps,
-                          refine_crosstalk_budget=spec.refine_crosstalk_budget)
+                          refine_crosstalk_budget=spec.refine_crosstalk_budget, refine_steps=spec.refine_steps)
     checks = CheckOptions(screen_compute=compute) if compute is not None and not compute.in_process else True
     return design_sequences(system, rules, spec.seed if spec.seed is not None else seed, backend, budget=budget,
                             checks=checks)

@@ -125,6 +125,9 @@ class SequencesSpec:
     polish_steps: int = spec_field(1200, Int(ge=0))
     # after a polish: how far the refinement may raise its crosstalk cost, kcal/mol per ordered long pair
     refine_crosstalk_budget: float = spec_field(0.008, Num(ge=0))
+    # mutations the refinement may try on failing strands and complexes (it stops when none fails
+    # or after sequences.design.SearchBudget.refine_seconds)
+    refine_steps: int = spec_field(400, Int(ge=0))
     rules: tuple[tuple[str, Any], ...] = ()  # SequenceRules fields given in the spec (sorted)
 
     def rules_dict(self) -> dict[str, Any]:

@@ -16,12 +16,20 @@ redraw are drawn one after another, so each sees the ones drawn before it.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 
 import numpy as np
 
-from sequences.codes import BASES, kmer_codes, local_ok, revcomp_codes
-from sequences.design.pool import ToeholdPool
+from sequences.codes import (
+    BASES,
+    THREE_LETTER,
+    decode,
+    kmer_codes,
+    local_ok,
+    revcomp_codes,
+)
+from sequences.design.pool import ToeholdPool, toehold_dG
 from sequences.design.walk import CleanWalk, passable_toeholds
 from sequences.rules.base import KIND_CODE, TOEHOLD, DomainTable
 from sequences.rules.composition import end_weak_runs
@@ -140,6 +148,9 @@ class Drawer:
         self.gc_target: dict[int, int] = {}  # GC count each screened domain is drawn at
         self.gc_kinds = {KIND_CODE[k] for k in rules.gc_kinds}
         self.passable: dict[tuple[int, str], np.ndarray] = {}  # pool -> the subset dealt (passable_toeholds)
+        # with toehold copies kept out of every single strand (``occlusion_strands: all``) no toehold of
+        # the subset may lack junction slack, and toeholds move by exchanges (sequences.design.exchange)
+        self.exchange_moves = rules.occlusion_strands == "all"
 
     def pool_of(self, i: int) -> ToeholdPool:
         return self.pools[(int(self.table.length[i]), self.alphabets[i])]
@@ -159,7 +170,8 @@ class Drawer:
                     rules = self.rules
                     letters = np.array([BASES.index(b) for b in key[1]], dtype=np.uint8)
                     keep = passable_toeholds(pool.codes, len(members), letters, rules.max_run_nt,
-                                             rules.max_weak_run_nt, rules.long_weak_run_nt, frequency)
+                                             rules.max_weak_run_nt, rules.long_weak_run_nt, frequency,
+                                             swap=self.exchange_moves)
                     order = order[np.isin(order, keep)]
                     self.passable[key] = keep
             for j, i in enumerate(members):
@@ -338,6 +350,17 @@ class Drawer:
         table.set(i, theirs)
         table.set(best, mine)
 
+    def exchange_partners(self, i: int) -> list[int]:
+        """The toeholds toehold ``i`` may exchange sequences with in the local search (same pool, not
+        fixed), when its pool's toeholds hold a passable subset (every subset sequence taken) and
+        ``exchange_moves``; else []."""
+        table = self.table
+        key = (int(table.length[i]), self.alphabets[i])
+        if not self.exchange_moves or table.kind[i] != TOEHOLD or key not in self.passable:
+            return []
+        same = table.ids[key[0]][table.kind[table.ids[key[0]]] == TOEHOLD]
+        return [j for j in same.tolist() if j != i and not table.fixed[j] and self.alphabets[j] == key[1]]
+
     def _toehold_costs(self, i: int, cands: np.ndarray) -> np.ndarray:
         """Lexicographic cost of toehold candidates: stray windows and ``also`` violations at toehold
         i's own places first (a repair round cannot remove them without redrawing i), then the
@@ -386,3 +409,16 @@ class Drawer:
                 index.remove(old)
             return self._screened_draw(i, int(table.length[i]), self.alphabets[i], gc, index)[0]
         return sample_domains(rng, 1, int(table.length[i]), self.alphabets[i], self.rules, gc)[0]
+
+
+def kmer_k_safe(backend, rules: SequenceRules, rng: np.random.Generator, samples: int = 24) -> int:
+    """Largest k such that the median perfect duplex of k-1 random admissible three-letter bases is
+    weaker than ``rules.spurious_min_kcal``: domains that share at most k-1 consecutive
+    complementary bases then keep a typical spurious duplex above the threshold."""
+    threshold_kcal = rules.spurious_min_kcal
+    for n in range(3, 31):
+        draws = sample_domains(rng, samples, n, THREE_LETTER, rules, gc_applies=False)
+        med = statistics.median(toehold_dG(backend, decode(r)) for r in draws)
+        if med < threshold_kcal:
+            return n  # n-1 bases still above threshold, so k = n
+    return 31

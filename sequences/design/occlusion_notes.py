@@ -107,4 +107,54 @@ Later the same day, with the low-crosstalk rules as the default and the new refi
   hold their outputs (history + toehold bp) as the kinetics assume. Since the refinement runs
   with violations left (main 32ea2ff): the same design takes complexes 66 -> 29 in its 400 steps
   (crosstalk 0.043), the 21 violations and 5 occluded toeholds unchanged.
+
+Session of 2026-12-02 (later): 12-nt history domains with the rule on every single strand
+(``dsd.history_nt: 12``, ``sequences.occlusion_strands: all``, ``sequences.refine_steps: 1500``;
+``design_sequences`` on the shipped system translated with 12-nt history, seeds 0 and 1, polish
+1,200; two designs at a time on the 2 cores):
+
+    step added                                             violations   occlusion fail (worst)   crosstalk     complexes failing
+    rule on every strand, 10-nt history (last session)     21           5 (0.56)                 0.043-0.047   14-29
+    same with 12-nt history                                9-14         0-6 (0.29)               0.077-0.078   16-28
+    + local-search toehold exchanges                       8-10         0-3 (0.29)               0.078-0.080   18-27
+    + no toehold of the subset without junction slack      7-10         2-3 (1.39)               0.081-0.087   24-28
+    + toehold|toehold junctions cleared by exchanges       0-4          0                        0.084-0.086   24-27
+    + fresh draws of long domains left failing (KICKS):
+      ``dsd build`` of that spec, seed 0 (194 s design)    0            0 (0 sites)              0.087         43 (75 before)
+
+  (The whole build, gate level: 150/150 leak-free at the 8.5-h read-out, decided after 4.7 h, max
+  error 0.12; spurious_dG worst -7.64 kcal/mol.)
+
+* 15-nt history with the same machinery: crosstalk 0.154 (shuffled 0.134), 19 violations: short
+  history domains are what makes the rule on every strand affordable in crosstalk.
+* Junction slack: ``passable_toeholds`` left 3 of 140 members without a clean left neighbour
+  (``AATCTC``, ``TAACTC``, ``TTACTC``: a weak-run start needs a ``C`` before it, and ``C`` + the
+  first five bases is another member); exchanging members for left-out pool rows clears them
+  (``_swap_in_slack``, ~2 s; tested by brute force). Toehold|toehold junctions (the scheme's
+  backward and helper strands ``dA uA tB``) no long domain can repair: ``u_M1_6|t_I1_6n``
+  ``CAA|TTA`` made a weak run, ``AAC|AAT`` a copy of ``t_F29`` in a helper at 10x (occupancy
+  0.11-1.4); ``sequences.design.exchange`` clears them after the deal.
+* What is left: 24-43 complexes above the 0.05 defect limit (0.050-0.094) after 1,500 refinement
+  steps (60-75 before; ~8-10 % of the steps accepted). Two causes, read off ViennaRNA's per-base
+  defects:
+  - fuels ``T_r = g1( tP1( dP1 uP1 + g2( tP2( ... ) ) ) ) uA*``: the dangle ``dPk`` and the next
+    history domain ``g(k+1)`` both follow the same toehold ``tPk`` (``tPk dPk`` in the output,
+    ``tPk g(k+1)`` in the strand the gate releases), so the junction rules and the stray-window
+    rule leave them the same few starts: 25 of 27 failing fuels had ``dPk`` begin with 2-6 bases
+    of ``g(k+1)`` (1 in 9 by chance), and at the nick that dangle pairs in ``g(k+1)``'s place
+    (per-base defects 0.6-0.9 over those bases). Output species made by many fuels (``Y0n``,
+    ``Y1n``) fail in every fuel: after ``t_Y0n`` (``...CTT``) every clean start is ``TC``.
+  - gates with repeated products (``r21g0 t_Y0n r21g1 t_Y0n r21g2 t_Y0n ...``): A·T structure in
+    the 72-84-nt single-stranded tail.
+  A soft rule against the shared starts (drawing, local search and refinement steered by it; not
+  kept) took the complexes to 5-11 when it could trade real rules for it (then 5-23 rule
+  violations) and changed nothing measurable when it could not (27-29): the starts after such
+  toeholds are forced. What would fix it: choose toeholds so that each leaves at least two
+  distinct clean starts (36 of the 140 leave one; 400 exchanges took 40 -> 36), or a scheme
+  variant with a spacer base between ``tP`` and ``dP``.
+* So the shipped spec keeps 15-nt history and ``occlusion_strands: auto``: its design passes every
+  check but the advisory ``toehold_occlusion``; the 12-nt setting passes the occlusion and
+  crosstalk checks but fails ``complex_defect``, which decides. The exchange machinery and the
+  strict junction slack run only with ``occlusion_strands: all`` (``Drawer.exchange_moves``): on
+  the default path they changed the random course enough to fail one helper (``B_r48``, 0.053).
 """

@@ -17,6 +17,9 @@ system, rules and backend give the same sequences):
    holds is drawn in batches and takes a candidate that makes no stray toehold window (junctions
    with its neighbours included), shares no k-mer and makes no junction run
    (``sequences.design.drawing``); a redrawn toehold takes the pool sequence that makes the fewest.
+   Where the toeholds fill more than half their pool they are dealt a *passable* subset (every
+   member leaves a long domain a clean junction on both sides) and toehold|toehold junctions are
+   cleared by exchanging sequences (``sequences.design.exchange``).
 2. *Repair rounds* (vectorised). Every rule names the domains to redraw — for a shared k-mer or
    a junction run all holders but one (fixed domains, then toeholds, keep theirs) — and those are
    redrawn together. A round is one pass over all domains, O(total length). ``toehold_copy``
@@ -26,9 +29,11 @@ system, rules and backend give the same sequences):
    toehold for a toehold) and keep it only if the domain's penalty drops; a domain that resists
    ``tries_per_domain`` proposals is set aside until a neighbour changes. Violations left after that
    get a second pass whose proposals mostly swap two bases (a point change at a domain whose GC
-   count sits at the window's edge breaks the window). Penalties are updated
+   count sits at the window's edge breaks the window); then up to :data:`KICKS` rounds of fresh
+   draws of the long domains still failing, each followed by the swap pass. A toehold of a
+   passable subset moves by exchanging sequences with another. Penalties are updated
    incrementally (a dict k-mer index, the junctions that touch the domain): a step costs
-   O(domain length).
+   O(domain length) (``sequences.design.local``).
 4. *Objectives*, each in turn, for ``SearchBudget.objective_steps`` proposals, accepted only if
    no rule penalty (nor an earlier objective) of the mutated domain rises (so no stray toehold
    window comes back where ``toehold_copy`` is a rule): ``toehold_copy`` where it is not a rule
@@ -66,7 +71,6 @@ systems the checks only sample keep the old rules (``dsd.pipeline.design``). mni
 from __future__ import annotations
 
 import math
-import statistics
 import time
 from collections import Counter
 
@@ -77,7 +81,9 @@ from sequences.checks import CheckOptions, checked_subjects, folding_rows, run_c
 from sequences.codes import BASES, THREE_LETTER, decode, encode
 from sequences.crosstalk import NNModel, ViennaDuplex
 from sequences.design.budget import SearchBudget
-from sequences.design.drawing import Drawer, sample_domains
+from sequences.design.drawing import Drawer, kmer_k_safe, sample_domains  # noqa: F401 (kmer_k_safe: public here)
+from sequences.design.exchange import clear_toehold_pairs
+from sequences.design.local import local_search, total
 from sequences.design.pool import ToeholdPool, make_toehold_pool, toehold_dG
 from sequences.design.result import Design
 from sequences.occlusion import free_strands
@@ -136,6 +142,9 @@ POLISH_MARGIN_KCAL = 0.5
 #: at -9 (measured on reduced IRIS, 6 C of 15, 1,200 steps: rate 0.103 uncapped, 0.099 capped at 1).
 POLISH_CAP_KCAL = 1.0
 
+#: Rounds of fresh draws for the long domains a local search leaves failing (each followed by
+#: another local search): it stops where every single change trades one rule for another.
+KICKS = 6
 #: Toehold domains per pool sequence up to which ``toehold_copy`` holds on every single strand (reduced
 #: IRIS: 60 of 196); above it on the strands of one-strand species (signals, helpers: what the
 #: gate-level model binds to exposed toeholds), drawn by counted walks from a passable toehold
@@ -167,17 +176,6 @@ def _rate(G: np.ndarray, threshold_kcal: float) -> float:
     """Fraction of the off-diagonal entries of ``G`` below ``threshold_kcal``."""
     n = len(G)
     return float(np.sum(G < threshold_kcal) - np.sum(np.diag(G) < threshold_kcal)) / (n * (n - 1)) if n > 1 else 0.0
-
-
-def _total(rule_set: list[Rule], table: DomainTable) -> np.ndarray:
-    return sum((r.penalties(table) for r in rule_set), np.zeros(len(table)))
-
-
-def _penalty(rule_set: list[Rule], objectives: list[Rule], table: DomainTable, i: int,
-             codes: np.ndarray) -> tuple[float, float]:
-    """(rule penalty, objective cost) of domain ``i`` with ``codes``."""
-    return (sum(r.domain_penalty(table, i, codes) for r in rule_set),
-            sum(r.domain_penalty(table, i, codes) for r in objectives))
 
 
 def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, seed: int = 0,
@@ -253,11 +251,12 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     load = max((np.sum(table.length[toe_ids] == n) / len(p.codes) for (n, _), p in pools.items()), default=0.0)
     copies = None
     if len(free_strands(system)) <= OBJECTIVE_MAX:
-        # every single strand while the toeholds use at most OCCLUSION_RULE_MAX_LOAD of their pool;
-        # above it, the strands of one-strand species (signals, helpers: what the gate-level model
-        # binds to the toeholds gates expose, helpers at 10x their gate) and the objective for the rest
+        # every single strand while the toeholds use at most OCCLUSION_RULE_MAX_LOAD of their pool
+        # (always with rules.occlusion_strands "all"); above it, the strands of one-strand species
+        # (signals, helpers: what the gate-level model binds to the toeholds gates expose, helpers
+        # at 10x their gate) and the objective for the rest
         held = free_strands(system)
-        if load > OCCLUSION_RULE_MAX_LOAD:
+        if load > OCCLUSION_RULE_MAX_LOAD and rules.occlusion_strands == "auto":
             single = {c.strands[0] for c in system.complexes if len(c.strands) == 1}
             held = [f for f in held if tuple(f.domains) in single]
         if held:
@@ -272,6 +271,8 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                     also=[r for r in rule_set if isinstance(r, JunctionRun)], kmer_k=k)
     free = ~table.fixed
     drawer.deal_toeholds(np.flatnonzero(free & (table.kind == TOEHOLD)))
+    if drawer.passable and drawer.exchange_moves:  # toehold|toehold junctions: only exchanges clear them
+        clear_toehold_pairs(table, drawer, rules)
     drawer.redraw(np.flatnonzero(free & (table.kind != TOEHOLD)))
     timings["construct_s"] = time.perf_counter() - t0
 
@@ -304,12 +305,19 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
     objectives = [o for o in objective_rules(rules, backend, system) if copies is None or o.name != copies.name]
     for r in objectives:
         r.bind(table)
-    steps, accepted = _local_search(table, rule_set, [], drawer, budget, deadline)
-    if _total(rule_set, table)[~table.fixed].sum() > 0:
+    steps, accepted = local_search(table, rule_set, [], drawer, budget, deadline)
+    if total(rule_set, table)[~table.fixed].sum() > 0:
         # violations left: a second pass whose proposals mostly swap two bases (a point change at a
         # domain whose GC count sits at the window's edge, e.g. a junction run next to a toehold with
         # 6 C of 15 and GC <= 43 %, breaks the window; a swap keeps it)
-        more, more_accepted = _local_search(table, rule_set, [], drawer, budget, deadline, swap=True)
+        more, more_accepted = local_search(table, rule_set, [], drawer, budget, deadline, swap=True)
+        steps, accepted = steps + more, accepted + more_accepted
+    for _ in range(KICKS):  # still stuck: fresh draws of the long domains left failing, then again
+        bad = np.flatnonzero((total(rule_set, table) > 0) & ~table.fixed & (table.kind != TOEHOLD))
+        if not len(bad) or time.perf_counter() > deadline:
+            break
+        drawer.redraw(bad)
+        more, more_accepted = local_search(table, rule_set, [], drawer, budget, deadline, swap=True)
         steps, accepted = steps + more, accepted + more_accepted
     timings["local_search_s"] = time.perf_counter() - t0
     obj_steps = obj_accepted = 0
@@ -323,7 +331,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         if objective.name == "crosstalk" and budget.estimate_steps is not None:
             max_steps = budget.estimate_steps
         obj_deadline = min(deadline, time.perf_counter() + seconds)
-        n, a = (_local_search(table, rule_set, [objective], drawer, budget, obj_deadline, keep=keep,
+        n, a = (local_search(table, rule_set, [objective], drawer, budget, obj_deadline, keep=keep,
                               max_steps=max_steps, draws=budget.objective_draws if replaces else 1)
                 if max_steps else (0, 0))
         obj_steps, obj_accepted = obj_steps + n, obj_accepted + a
@@ -395,103 +403,3 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         timings["checks_s"] = time.perf_counter() - t0 - timings.get("refine_s", 0.0)
     timings["total_s"] = time.perf_counter() - t_start
     return design
-
-
-def _cost_below(objectives: list[Rule], table: DomainTable, i: int, codes: np.ndarray, bound: float) -> float:
-    """Objective cost of domain ``i`` with ``codes``, exact when below ``bound`` (an objective with
-    ``domain_penalty_below`` may stop folding once its partial sum reaches the bound)."""
-    total = 0.0
-    for r in objectives:
-        below = getattr(r, "domain_penalty_below", None)
-        total += below(table, i, codes, bound - total) if below else r.domain_penalty(table, i, codes)
-        if total >= bound:
-            break
-    return total
-
-
-def _keeps(rule_set: list[Rule], table: DomainTable, i: int, codes: np.ndarray, before: float) -> bool:
-    """Whether domain ``i`` with ``codes`` has a summed penalty in ``rule_set`` of at most ``before``
-    (from 0: no rule may rise, so the first that does ends the test)."""
-    if before > 0:
-        return _penalty(rule_set, [], table, i, codes)[0] <= before
-    return all(r.domain_penalty(table, i, codes) <= 0 for r in rule_set)
-
-
-def _local_search(table: DomainTable, rule_set: list[Rule], objectives: list[Rule], drawer: Drawer,
-                  budget: SearchBudget, deadline: float, keep: list[Rule] = (),
-                  max_steps: int | None = None, draws: int = 1, swap: bool = False) -> tuple[int, int]:
-    """Mutate the worst mutable domain and keep improvements: with no objectives, lower the rule
-    penalties; with objectives, lower their cost while neither the mutated domain's rule penalty
-    nor its cost in the objectives ``keep`` (optimised before) rises; the objective is evaluated
-    for the first of up to ``draws`` proposals that passes those tests. Returns (steps, accepted)."""
-    keep = list(keep)
-    everything = rule_set + keep + objectives
-    hard = _total(rule_set, table)
-    soft = _total(objectives, table)
-    mutable = ~table.fixed
-    use = soft if objectives else hard
-    steps = accepted = 0
-    if not (use[mutable] > 0).any():
-        return steps, accepted
-    for r in everything:
-        r.start_incremental(table)
-    fails = np.zeros(len(table), dtype=np.int64)
-    # ties: long/history domains before toeholds (toeholds have few alternatives), then index
-    tie = np.where(table.kind == TOEHOLD, 0.5, 0.0)
-    max_steps = budget.local_steps if max_steps is None else max_steps
-    while steps < max_steps and time.perf_counter() < deadline:
-        use = soft if objectives else hard
-        tries = budget.tries_per_domain if not objectives else budget.objective_tries
-        score = np.where(mutable & (fails < tries) & (use > 0), use - 1e-3 * tie, -np.inf)
-        i = int(np.argmax(score))
-        if not np.isfinite(score[i]):
-            break
-        steps += 1
-        old = table.get(i).copy()
-        hot = set().union(*(r.hot_positions(table, i) for r in everything))
-        h0 = _penalty(rule_set, [], table, i, old)[0]
-        if not objectives:
-            new = drawer.propose(i, hot, swap=swap)
-            better = not np.array_equal(new, old) and _penalty(rule_set, [], table, i, new)[0] < h0
-        else:  # the objective (costly) is evaluated for the first of a few proposals that keeps every rule
-            k0 = _penalty(keep, [], table, i, old)[0] if keep else 0.0
-            for _ in range(draws):
-                new = drawer.propose(i, hot, swap=True)
-                if (not np.array_equal(new, old) and _keeps(rule_set, table, i, new, h0)
-                        and (not keep or _keeps(keep, table, i, new, k0))):
-                    break
-            else:
-                fails[i] += 1
-                continue
-            bound = _penalty([], objectives, table, i, old)[1] - 1e-9
-            better = _cost_below(objectives, table, i, new, bound) < bound
-        if not better:
-            fails[i] += 1
-            continue
-        accepted += 1
-        touched: set[int] = set()
-        for r in everything:
-            touched |= r.neighbours(table, i, old, new)
-        table.set(i, new)
-        for r in everything:
-            r.update(table, i, old, new)
-        for r in everything:
-            touched |= r.neighbours(table, i, old, new)
-        touched.add(i)
-        for j in touched:
-            hard[j], soft[j] = _penalty(rule_set, objectives, table, j, table.get(j))
-            fails[j] = 0 if j != i else fails[j]
-    return steps, accepted
-
-
-def kmer_k_safe(backend: ThermoBackend, rules: SequenceRules, rng: np.random.Generator, samples: int = 24) -> int:
-    """Largest k such that the median perfect duplex of k-1 random admissible three-letter bases is
-    weaker than ``rules.spurious_min_kcal``: domains that share at most k-1 consecutive
-    complementary bases then keep a typical spurious duplex above the threshold."""
-    threshold_kcal = rules.spurious_min_kcal
-    for n in range(3, 31):
-        draws = sample_domains(rng, samples, n, THREE_LETTER, rules, gc_applies=False)
-        med = statistics.median(toehold_dG(backend, decode(r)) for r in draws)
-        if med < threshold_kcal:
-            return n  # n-1 bases still above threshold, so k = n
-    return 31

@@ -68,33 +68,6 @@ def end_weak_runs(block: np.ndarray, run_nt: int) -> np.ndarray:
     return weak[:, :run_nt].all(axis=1).astype(np.int64) + weak[:, -run_nt:].all(axis=1)
 
 
-def _stem_table() -> np.ndarray:
-    """Weak 4-mers (2-bit codes) a long domain may not hold: palindromes and the reverse-complement-
-    larger of each pair. The rest never meet their own reverse complement, so no A/T helix of 4 bp
-    can form between weak stretches of A/C/T strands."""
-    out = np.zeros(256, dtype=bool)
-    for code in range(256):
-        bases = [(code >> (2 * (3 - j))) & 3 for j in range(4)]
-        if all(b in (0, 3) for b in bases):
-            rc = 0
-            for b in reversed(bases):
-                rc = (rc << 2) | (3 - b)
-            out[code] = rc <= code
-    return out
-
-
-_STEM_4MERS = _stem_table()
-
-
-def weak_stem_windows(block: np.ndarray) -> np.ndarray:
-    """Per row: how many of its 4-nt windows are weak 4-mers that could pair with their reverse
-    complement elsewhere in a strand (see :func:`_stem_table`)."""
-    block = np.atleast_2d(block)
-    if block.shape[1] < 4:
-        return np.zeros(block.shape[0], dtype=np.int64)
-    return _STEM_4MERS[kmer_codes(block, 4)].sum(axis=1)
-
-
 class MaxRun(_LocalRule):
     """No run of ``max_run_nt + 1`` identical bases, nor of ``max_weak_run_nt + 1`` weak bases (A/T),
     inside a domain; domains of ``long_kinds`` may hold weak runs up to ``long_weak_run_nt``

@@ -62,6 +62,11 @@ class SequenceRules:
         ``spurious_min_kcal`` (ViennaRNA MFE; the ``crosstalk_rate`` check).
     occlusion_max : float
         Largest accepted toehold occupancy ratio Σ [strand] / Kd (``sequences.occlusion``).
+    occlusion_strands : str
+        Which single strands the design keeps free of stray toehold copies as a rule
+        (``toehold_copy``): ``"all"``, every strand that is or becomes single-stranded (what the
+        ``toehold_occlusion`` check counts); ``"auto"``, all of them while the toeholds use at most
+        half of their pool, else the strands of one-strand species (signals, helpers) only.
     fixed : mapping of str to str
         Domain name -> sequence (5'->3', ACGT) kept as given; the design reports its violations.
     """
@@ -84,6 +89,7 @@ class SequenceRules:
     crosstalk_cutoff_kcal: float | None = -7.0
     crosstalk_max_rate: float = 0.10
     occlusion_max: float = 0.05
+    occlusion_strands: str = "auto"
     fixed: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -129,6 +135,9 @@ class SequenceRules:
             number("crosstalk_cutoff_kcal")
         number("crosstalk_max_rate", 0.0, 1.0)
         number("occlusion_max", 0.0)
+        if self.occlusion_strands not in OCCLUSION_STRANDS:
+            raise ValueError(f"sequences.occlusion_strands: expected one of {', '.join(OCCLUSION_STRANDS)}, "
+                             f"got {self.occlusion_strands!r}")
         for name in ("three_letter_kinds", "gc_kinds"):
             kinds = getattr(self, name)
             if isinstance(kinds, str) or not all(k in KINDS for k in kinds):
@@ -163,6 +172,10 @@ class SequenceRules:
 
     def fixed_upper(self) -> dict[str, str]:
         return {k: v.upper() for k, v in self.fixed.items()}
+
+
+#: Values of ``SequenceRules.occlusion_strands``.
+OCCLUSION_STRANDS = ("auto", "all")
 
 
 def gc_count_window(rules: SequenceRules, length: int) -> tuple[int, int]:

@@ -107,6 +107,8 @@ def test_digest_depends_on_content_only(tmp_path):
         ("name: x\nsequences:\n  seconds: 0\n", "sequences.seconds", "expected a number > 0"),
         ("name: x\nsequences:\n  polish_steps: -1\n", "sequences.polish_steps", "expected an integer >= 0"),
         ("name: x\nsequences:\n  refine_crosstalk_budget: -0.1\n", "sequences.refine_crosstalk_budget", "negative"),
+        ("name: x\nsequences:\n  refine_steps: -1\n", "sequences.refine_steps", "expected an integer >= 0"),
+        ("name: x\nsequences:\n  occlusion_strands: some\n", "sequences.occlusion_strands", "auto"),
         ("name: x\ntraining:\n  lr_start: 0\n", "training.lr_start", "expected a number > 0"),
         ("name: x\ntraining:\n  dropout_hidden: 1.0\n", "training.dropout_hidden", "expected a number < 1"),  # fraction
         ("name: x\ntraining:\n  epochs: 2.5\n", "training.epochs", "expected an integer"),  # non-integer count

@@ -15,6 +15,7 @@ from dsd.domains import DomainSystem
 from dsd.schemes import get_scheme
 from sequences.checks import CheckOptions, _Strand, flagged_pairs
 from sequences.design import SearchBudget, design_sequences
+from sequences.rules import SequenceRules
 from sequences.io import write_design
 
 RNA = pytest.importorskip("RNA")
@@ -255,3 +256,37 @@ def test_write_design_writes_the_four_tables_atomically(design, tmp_path):
     # a second write replaces the files in place
     write_design(design, tmp_path / "build")
     assert len(os.listdir(tmp_path / "build")) == 4
+
+
+def _stray_copies(design) -> list[tuple[str, int]]:
+    """Brute force (no design code): (strand, position) of every toehold-length window of a strand
+    made only of top-strand domains, or of a one-strand complex, that equals some toehold's
+    sequence away from a designed copy of that toehold."""
+    seqs = design.sequences
+    toeholds = {d.name: seqs[d.name] for d in design.system.domains.values() if d.kind == "toehold"}
+    out = []
+    for cx in design.system.complexes:
+        for strand in cx.strands:
+            if len(cx.strands) > 1 and any(d.endswith("*") for d in strand):
+                continue
+            starts, pos = {}, 0
+            for d in strand:
+                starts.setdefault(d.rstrip("*"), set()).add(pos) if not d.endswith("*") else None
+                pos += len(seqs[d.rstrip("*")])
+            text = "".join(seqs[d] if not d.endswith("*") else revcomp(seqs[d[:-1]]) for d in strand)
+            for name, t in toeholds.items():
+                out += [("/".join(strand), p) for p in range(len(text) - len(t) + 1)
+                        if text[p:p + len(t)] == t and p not in starts.get(name, set())]
+    return out
+
+
+def test_occlusion_strands_all_keeps_every_single_strand_free_of_toehold_copies(monkeypatch):
+    # as if the toeholds filled more than half their pool: "auto" holds the rule on one-strand
+    # species only, "all" on every strand that is or becomes single-stranded
+    monkeypatch.setattr("sequences.design.search.OCCLUSION_RULE_MAX_LOAD", 0.0)
+    every = design_sequences(small_system(), SequenceRules(occlusion_strands="all"), seed=1, checks=False)
+    assert every.violations == [] and _stray_copies(every) == []
+    some = design_sequences(small_system(), SequenceRules(), seed=1, checks=False)  # "auto": an objective there
+    assert some.violations == [] and len(_stray_copies(some)) > 0
+    with pytest.raises(ValueError, match="sequences.occlusion_strands"):
+        SequenceRules(occlusion_strands="some")
