@@ -30,7 +30,7 @@ from sequences.codes import (
     revcomp_codes,
 )
 from sequences.design.pool import ToeholdPool, toehold_dG
-from sequences.design.walk import CleanWalk, passable_toeholds
+from sequences.design.walk import CleanWalk, after_starts, passable_toeholds
 from sequences.rules.base import KIND_CODE, TOEHOLD, DomainTable
 from sequences.rules.composition import end_weak_runs
 from sequences.rules.constraints import SequenceRules, gc_count_window
@@ -151,6 +151,7 @@ class Drawer:
         # with toehold copies kept out of every single strand (``occlusion_strands: all``) no toehold of
         # the subset may lack junction slack, and toeholds move by exchanges (sequences.design.exchange)
         self.exchange_moves = rules.occlusion_strands == "all"
+        self.start_weight: dict[int, int] = {}  # toehold -> nick pairs after it (sequences.rules.nicks)
 
     def pool_of(self, i: int) -> ToeholdPool:
         return self.pools[(int(self.table.length[i]), self.alphabets[i])]
@@ -174,6 +175,14 @@ class Drawer:
                                              swap=self.exchange_moves)
                     order = order[np.isin(order, keep)]
                     self.passable[key] = keep
+            if key in self.passable and self.start_weight:
+                # toeholds before two domains that meet at a nick take the sequences after which a
+                # long domain has the most distinct starts
+                rules, letters = self.rules, np.array([BASES.index(b) for b in key[1]], dtype=np.uint8)
+                starts = after_starts(pool.codes, order, letters, rules.max_run_nt, rules.max_weak_run_nt,
+                                      rules.long_weak_run_nt)
+                order = order[np.argsort(-starts, kind="stable")]
+                members = sorted(members, key=lambda i: -self.start_weight.get(i, 0))
             for j, i in enumerate(members):
                 self.table.set(i, pool.codes[order[j % len(order)]])
 

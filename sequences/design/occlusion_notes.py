@@ -122,8 +122,17 @@ Session of 2026-12-02 (later): 12-nt history domains with the rule on every sing
     + fresh draws of long domains left failing (KICKS):
       ``dsd build`` of that spec, seed 0 (194 s design)    0            0 (0 sites)              0.087         43 (75 before)
 
-  (The whole build, gate level: 150/150 leak-free at the 8.5-h read-out, decided after 4.7 h, max
-  error 0.12; spurious_dG worst -7.64 kcal/mol.)
+    + the toeholds both domains at a nick follow take
+      the subset sequences with the most distinct starts;
+      the drawing prefers unlike starts (nicks.py)         1            0                        0.078-0.086   3-4 (29-34 before)
+    + kicks also redraw the domains sharing a k-mer
+      with the new draws                                   0            0                        0.081-0.085   3, 1 (seeds 0, 1)
+      seeds 2 and 3                                        1, 0         0                        0.078-0.080   5, 3
+      ``dsd build`` of that spec, seed 0: 82 s
+      (design 73 s, refinement 23 s)                       0            0 (0 sites)              0.081         3: T_r2 0.053, G_r20 0.059, B_r50 0.063
+
+  (Whole builds, gate level: 150/150 leak-free at the read-out, max error 0.12-0.13; spurious_dG
+  worst -7.64 kcal/mol.)
 
 * 15-nt history with the same machinery: crosstalk 0.154 (shuffled 0.134), 19 violations: short
   history domains are what makes the rule on every strand affordable in crosstalk.
@@ -134,27 +143,33 @@ Session of 2026-12-02 (later): 12-nt history domains with the rule on every sing
   backward and helper strands ``dA uA tB``) no long domain can repair: ``u_M1_6|t_I1_6n``
   ``CAA|TTA`` made a weak run, ``AAC|AAT`` a copy of ``t_F29`` in a helper at 10x (occupancy
   0.11-1.4); ``sequences.design.exchange`` clears them after the deal.
-* What is left: 24-43 complexes above the 0.05 defect limit (0.050-0.094) after 1,500 refinement
-  steps (60-75 before; ~8-10 % of the steps accepted). Two causes, read off ViennaRNA's per-base
-  defects:
+* The complexes before the last two steps (24-43 failing after 1,500 refinement steps, 60-75
+  before; ~8-10 % of the steps accepted), read off ViennaRNA's per-base defects:
   - fuels ``T_r = g1( tP1( dP1 uP1 + g2( tP2( ... ) ) ) ) uA*``: the dangle ``dPk`` and the next
     history domain ``g(k+1)`` both follow the same toehold ``tPk`` (``tPk dPk`` in the output,
     ``tPk g(k+1)`` in the strand the gate releases), so the junction rules and the stray-window
     rule leave them the same few starts: 25 of 27 failing fuels had ``dPk`` begin with 2-6 bases
     of ``g(k+1)`` (1 in 9 by chance), and at the nick that dangle pairs in ``g(k+1)``'s place
     (per-base defects 0.6-0.9 over those bases). Output species made by many fuels (``Y0n``,
-    ``Y1n``) fail in every fuel: after ``t_Y0n`` (``...CTT``) every clean start is ``TC``.
+    ``Y1n``) failed in every fuel: after ``t_Y0n`` (``...CTT``) every clean start was ``TC``.
+    36 of the 140 subset sequences leave a long domain one clean 2-base start; 45 toeholds carry
+    such pairs (``t_Y1n`` 17). Dealing them the sequences with most starts (``t_Y*`` get 8) and
+    letting the drawing prefer unlike starts (not a rule: ``complex_defect`` judges) took the
+    failing complexes before refinement from 60-75 to 29-34 and after it to 1-5.
   - gates with repeated products (``r21g0 t_Y0n r21g1 t_Y0n r21g2 t_Y0n ...``): A·T structure in
-    the 72-84-nt single-stranded tail.
-  A soft rule against the shared starts (drawing, local search and refinement steered by it; not
-  kept) took the complexes to 5-11 when it could trade real rules for it (then 5-23 rule
-  violations) and changed nothing measurable when it could not (27-29): the starts after such
-  toeholds are forced. What would fix it: choose toeholds so that each leaves at least two
-  distinct clean starts (36 of the 140 leave one; 400 exchanges took 40 -> 36), or a scheme
-  variant with a spacer base between ``tP`` and ``dP``.
+    the 72-84-nt single-stranded tail; and the backward/helper strands ``dA uA tB`` (27 nt, at
+    10x their gate): small A·T hairpins. These are what is left (seeds 0-3: 1-5 complexes,
+    0.050-0.063). The refinement stops when every failing subject has used its 60 tries (150
+    or 400 tries, or a crosstalk budget of 0.03, changed nothing); 13-nt history domains: 6.
+  - A soft rule against shared starts inside the local search (not kept) took the complexes to
+    5-11 only where it could trade real rules for it (5-23 rule violations left).
+  - One history domain had one clean sequence in 3^12 (``r40g0`` between ``u_F34`` and
+    ``t_I1_3n``) that shared a 9-mer; the local search traded it for a run. Kicks now also redraw
+    the domains that share a k-mer with the new draws.
 * So the shipped spec keeps 15-nt history and ``occlusion_strands: auto``: its design passes every
   check but the advisory ``toehold_occlusion``; the 12-nt setting passes the occlusion and
-  crosstalk checks but fails ``complex_defect``, which decides. The exchange machinery and the
-  strict junction slack run only with ``occlusion_strands: all`` (``Drawer.exchange_moves``): on
-  the default path they changed the random course enough to fail one helper (``B_r48``, 0.053).
+  crosstalk checks but fails ``complex_defect`` (3 complexes on the spec's seed), which decides.
+  The exchange machinery, the strict junction slack and the start-aware deal run only with
+  ``occlusion_strands: all`` (``Drawer.exchange_moves``): on the default path they changed the
+  random course enough to fail one helper (``B_r48``, 0.053).
 """

@@ -19,7 +19,10 @@ system, rules and backend give the same sequences):
    (``sequences.design.drawing``); a redrawn toehold takes the pool sequence that makes the fewest.
    Where the toeholds fill more than half their pool they are dealt a *passable* subset (every
    member leaves a long domain a clean junction on both sides) and toehold|toehold junctions are
-   cleared by exchanging sequences (``sequences.design.exchange``).
+   cleared by exchanging sequences (``sequences.design.exchange``). With
+   ``occlusion_strands: all`` the toeholds that two domains meeting at a nick both follow take the
+   subset sequences after which a long domain has the most distinct starts, and the drawing
+   prefers candidates that start unlike the domain they meet there (``sequences.rules.nicks``).
 2. *Repair rounds* (vectorised). Every rule names the domains to redraw — for a shared k-mer or
    a junction run all holders but one (fixed domains, then toeholds, keep theirs) — and those are
    redrawn together. A round is one pass over all domains, O(total length). ``toehold_copy``
@@ -30,7 +33,8 @@ system, rules and backend give the same sequences):
    ``tries_per_domain`` proposals is set aside until a neighbour changes. Violations left after that
    get a second pass whose proposals mostly swap two bases (a point change at a domain whose GC
    count sits at the window's edge breaks the window); then up to :data:`KICKS` rounds of fresh
-   draws of the long domains still failing, each followed by the swap pass. A toehold of a
+   draws of the long domains still failing (and of the domains sharing a k-mer with the new
+   draws), each followed by the swap pass. A toehold of a
    passable subset moves by exchanging sequences with another. Penalties are updated
    incrementally (a dict k-mer index, the junctions that touch the domain): a step costs
    O(domain length) (``sequences.design.local``).
@@ -109,6 +113,7 @@ from sequences.rules import (
     validate_system,
 )
 from sequences.rules.crosstalk import ViennaCrosstalk
+from sequences.rules.nicks import NickOverlap, toeholds_before_nicks
 from sequences.thermo import ThermoBackend, get_backend
 from sequences.thermo.base import na_equivalent_M
 
@@ -267,8 +272,15 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
 
     # 1. constructive generation (long/history domains screened against stray toehold windows)
     t0 = time.perf_counter()
-    drawer = Drawer(table, rules, pools, alphabets, rng, max_uses, screen=copies,
-                    also=[r for r in rule_set if isinstance(r, JunctionRun)], kmer_k=k)
+    nicks = None
+    also = [r for r in rule_set if isinstance(r, JunctionRun)]
+    if copies is not None and rules.occlusion_strands == "all":  # short starts: steer apart what meets at nicks
+        nicks = NickOverlap(system)
+        nicks.bind(table)
+        also.append(nicks)
+    drawer = Drawer(table, rules, pools, alphabets, rng, max_uses, screen=copies, also=also, kmer_k=k)
+    if nicks is not None:
+        drawer.start_weight = toeholds_before_nicks(table, nicks)
     free = ~table.fixed
     drawer.deal_toeholds(np.flatnonzero(free & (table.kind == TOEHOLD)))
     if drawer.passable and drawer.exchange_moves:  # toehold|toehold junctions: only exchanges clear them
@@ -317,6 +329,15 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
         if not len(bad) or time.perf_counter() > deadline:
             break
         drawer.redraw(bad)
+        # a domain whose neighbours leave it one clean sequence or few keeps it; the domains that
+        # share a k-mer with it are drawn again instead (r40g0 between u_F34 and t_I1_3n: 1 of 3^12)
+        kmers = next(r for r in rule_set if isinstance(r, UniqueKmers))
+        drawn = set(bad.tolist())
+        holders = [{table.index[n] for n in v.subject.split(",")} for v in kmers.violations(table)]
+        others = set().union(*(h for h in holders if h & drawn)) - drawn
+        others = [j for j in sorted(others) if not table.fixed[j] and table.kind[j] != TOEHOLD]
+        if others:
+            drawer.redraw(np.array(others, dtype=np.int64))
         more, more_accepted = local_search(table, rule_set, [], drawer, budget, deadline, swap=True)
         steps, accepted = steps + more, accepted + more_accepted
     timings["local_search_s"] = time.perf_counter() - t0

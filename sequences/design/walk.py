@@ -253,6 +253,20 @@ def _junction_counts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge
     return after, before
 
 
+def after_starts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: int, weak_inner: int,
+                 n: int = 2) -> np.ndarray:
+    """Per chosen toehold: how many distinct first ``n`` bases the clean starts of a long domain
+    after it have (the other chosen toeholds forbidden as windows). Two domains after the same
+    toehold that meet at a nick should start differently (``sequences.rules.nicks``)."""
+    width = codes.shape[1]
+    forbidden = {width: np.zeros(4 ** width, dtype=bool)}
+    forbidden[width][kmer_codes(codes[chosen], width)[:, 0]] = True
+    base = CleanWalk(letters, forbidden, max_run, weak_edge, weak_inner, [], [])
+    ok = left_clean(base.state_codes, codes[chosen][:, 1:], forbidden, max_run, weak_edge) & base._prefix_ok()[None, :]
+    starts = kmer_codes(base.state_codes[:, :n], n)[:, 0]
+    return np.array([len(np.unique(starts[row])) for row in ok])
+
+
 def junction_slack(codes: np.ndarray, chosen: np.ndarray, letters, max_run: int, weak_edge: int,
                    weak_inner: int) -> np.ndarray:
     """Per chosen toehold: the smaller of :func:`_junction_counts`' two counts (0: no long domain

@@ -138,3 +138,26 @@ def test_every_passable_toehold_has_a_clean_neighbour_on_both_sides_by_brute_for
     assert len(chosen) == 140 and blocked == []
     everything = {decode(c) for c in pool.codes}  # the whole pool: some have no clean side (the test can fail)
     assert any(not all(_clean_sides(t, everything)) for t in everything)
+
+
+def test_after_starts_counts_the_clean_first_two_bases_by_brute_force():
+    import itertools
+    import re
+
+    from sequences.design.walk import after_starts
+
+    toeholds = ["TAACAC", "CTTCAA", "CCCTAA", "AATCTC", "CAATCT", "TCTCCA", "ACATCA", "CACTTA", "TTACTC", "CTCCTA"]
+
+    def brute(t: str) -> int:
+        starts = set()
+        for x in map("".join, itertools.product("ACT", repeat=5)):
+            s = t + x
+            if re.search(r"AAAA|CCCC|TTTT|[AT]{4}", s) or any(s[p:p + 6] in toeholds for p in range(1, 6)):
+                continue
+            starts.add(x[:2])
+        return len(starts)
+
+    codes = np.stack([encode(t) for t in toeholds])
+    got = after_starts(codes, np.arange(len(toeholds)), encode("ACT"), 3, 3, 5)
+    assert got.tolist() == [brute(t) for t in toeholds]
+    assert min(got) < max(got)  # the count differs between toeholds (the test can fail)
