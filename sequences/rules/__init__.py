@@ -42,6 +42,8 @@ helpers of ``sequences.codes``, so ``from sequences.rules import ...`` keeps wor
 * ``toeholds`` — ``toehold_dG``, ``toehold_reuse``;
 * ``kmers`` — ``unique_kmer`` and the choice of its k (:func:`choose_kmer_k`);
 * ``occlusion`` — the ``toehold_copy`` rule (and the screen the drawing uses);
+* ``nicks`` — where a dangle meets a helix at a nick in a designed complex, and how many bases they
+  share at the start (not a rule: the drawing prefers low, ``complex_defect`` judges);
 * ``crosstalk`` — the ``crosstalk`` objective (pairwise duplex ΔG of long/history domains against
   the others' complements), lowered by the search once the rules hold.
 
