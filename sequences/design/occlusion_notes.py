@@ -160,7 +160,10 @@ Session of 2026-12-02 (later): 12-nt history domains with the rule on every sing
     the 72-84-nt single-stranded tail; and the backward/helper strands ``dA uA tB`` (27 nt, at
     10x their gate): small A·T hairpins. These are what is left (seeds 0-3: 1-5 complexes,
     0.050-0.063). The refinement stops when every failing subject has used its 60 tries (150
-    or 400 tries, or a crosstalk budget of 0.03, changed nothing); 13-nt history domains: 6.
+    or 400 tries, a crosstalk budget of 0.03, or toehold exchanges that take the best of 8
+    partners instead of one at random changed no count); 13-nt history domains: 6. A helper
+    such as ``B_r50`` (``CCTTTATCTATCTAC|TAACCA|TTCAAC``) folds ``TTA`` of its long domain onto
+    ``TAA`` of its toehold: only a change of that long domain, held by ~10 complexes, removes it.
   - A soft rule against shared starts inside the local search (not kept) took the complexes to
     5-11 only where it could trade real rules for it (5-23 rule violations left).
   - One history domain had one clean sequence in 3^12 (``r40g0`` between ``u_F34`` and
