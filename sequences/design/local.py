@@ -29,13 +29,13 @@ def penalty(rule_set: list[Rule], objectives: list[Rule], table: DomainTable, i:
 def cost_below(objectives: list[Rule], table: DomainTable, i: int, codes: np.ndarray, bound: float) -> float:
     """Objective cost of domain ``i`` with ``codes``, exact when below ``bound`` (an objective with
     ``domain_penalty_below`` may stop folding once its partial sum reaches the bound)."""
-    total = 0.0
+    cost = 0.0
     for r in objectives:
         below = getattr(r, "domain_penalty_below", None)
-        total += below(table, i, codes, bound - total) if below else r.domain_penalty(table, i, codes)
-        if total >= bound:
+        cost += below(table, i, codes, bound - cost) if below else r.domain_penalty(table, i, codes)
+        if cost >= bound:
             break
-    return total
+    return cost
 
 
 def keeps(rule_set: list[Rule], table: DomainTable, i: int, codes: np.ndarray, before: float) -> bool:

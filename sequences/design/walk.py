@@ -238,19 +238,25 @@ class CleanWalk:
         return out
 
 
-def _junction_counts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: int, weak_inner: int):
+def _clean_sides(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: int, weak_inner: int):
     """Per chosen toehold (rows of ``codes`` at ``chosen``, whose sequences are the forbidden
-    windows): how many first ``m`` bases a long domain after it can take without a forbidden window
-    or a run the rules forbid across the junction, and how many last ``m`` bases one before it can."""
+    windows): which first ``m`` bases (the walk's states) a long domain after it can take without a
+    forbidden window or a run the rules forbid across the junction, and which last ``m`` bases one
+    before it can: (states, after, before), two (toeholds, states) bool matrices."""
     width = codes.shape[1]
     forbidden = {width: np.zeros(4 ** width, dtype=bool)}
     forbidden[width][kmer_codes(codes[chosen], width)[:, 0]] = True
     base = CleanWalk(letters, forbidden, max_run, weak_edge, weak_inner, [], [])
-    after = (left_clean(base.state_codes, codes[chosen][:, 1:], forbidden, max_run, weak_edge)
-             & base._prefix_ok()[None, :]).sum(axis=1)
-    before = (right_clean(base.state_codes, codes[chosen][:, :-1], forbidden, max_run, weak_edge)
-              & base._final_ok()[None, :]).sum(axis=1)
-    return after, before
+    after = left_clean(base.state_codes, codes[chosen][:, 1:], forbidden, max_run, weak_edge) & base._prefix_ok()[None, :]
+    before = right_clean(base.state_codes, codes[chosen][:, :-1], forbidden, max_run, weak_edge) & base._final_ok()[None, :]
+    return base.state_codes, after, before
+
+
+def _junction_counts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: int, weak_inner: int):
+    """Per chosen toehold: how many clean first ``m`` bases a long domain after it can take, and how
+    many last ``m`` bases one before it can (:func:`_clean_sides`)."""
+    _, after, before = _clean_sides(codes, chosen, letters, max_run, weak_edge, weak_inner)
+    return after.sum(axis=1), before.sum(axis=1)
 
 
 def after_starts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: int, weak_inner: int,
@@ -258,13 +264,9 @@ def after_starts(codes: np.ndarray, chosen, letters, max_run: int, weak_edge: in
     """Per chosen toehold: how many distinct first ``n`` bases the clean starts of a long domain
     after it have (the other chosen toeholds forbidden as windows). Two domains after the same
     toehold that meet at a nick should start differently (``sequences.rules.nicks``)."""
-    width = codes.shape[1]
-    forbidden = {width: np.zeros(4 ** width, dtype=bool)}
-    forbidden[width][kmer_codes(codes[chosen], width)[:, 0]] = True
-    base = CleanWalk(letters, forbidden, max_run, weak_edge, weak_inner, [], [])
-    ok = left_clean(base.state_codes, codes[chosen][:, 1:], forbidden, max_run, weak_edge) & base._prefix_ok()[None, :]
-    starts = kmer_codes(base.state_codes[:, :n], n)[:, 0]
-    return np.array([len(np.unique(starts[row])) for row in ok])
+    states, after, _ = _clean_sides(codes, chosen, letters, max_run, weak_edge, weak_inner)
+    starts = kmer_codes(states[:, :n], n)[:, 0]
+    return np.array([len(np.unique(starts[row])) for row in after])
 
 
 def junction_slack(codes: np.ndarray, chosen: np.ndarray, letters, max_run: int, weak_edge: int,

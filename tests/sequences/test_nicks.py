@@ -60,7 +60,7 @@ def _table():
                           ("uA", 6, "toehold"), ("dA", 15, "long")):
         system.add_domain(name, n, kind)
     system.add(Complex("T", "g1( t1( d1 u1 + g2( t2( d2 u2 + ) ) ) ) uA*", "fuel", 10.0))
-    system.add(Complex("G", "dA( uA( g1 t1 g2 t2 + ) ) tA*".replace("tA*", "u2*"), "gate", 10.0))
+    system.add(Complex("G", "dA( uA( g1 t1 g2 t2 + ) ) u2*", "gate", 10.0))
     table = DomainTable(system)
     for name, seq in (("g1", "CACTCTAATTCC"), ("t1", "AATCAA"), ("d1", "ACCACTTACATCTCT"), ("u1", "TACCCA"),
                       ("g2", "ACCATTCTCACT"), ("t2", "CTTCAC"), ("d2", "CATCTTACACACTTC"), ("u2", "CTACAT"),
