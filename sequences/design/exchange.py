@@ -22,15 +22,12 @@ import itertools
 
 import numpy as np
 
+from sequences.codes import revcomp
 from sequences.design.drawing import EXCHANGE_TRIES
 from sequences.rules.base import TOEHOLD
 
 #: Rounds of :func:`clear_toehold_pairs` (each clears at least one bad pair or stops).
 PAIR_ROUNDS = 200
-
-
-def _revcomp(seq: str) -> str:
-    return seq[::-1].translate(str.maketrans("ACGT", "TGCA"))
 
 
 def toehold_pairs(table) -> list[tuple[int, bool, int, bool]]:
@@ -78,9 +75,9 @@ def _faults(table, pairs, toeholds, rules) -> list[int]:
     out = []
     for a, ac, b, bc in pairs:
         left, right = table.sequence(a), table.sequence(b)
-        left, right = (_revcomp(left) if ac else left), (_revcomp(right) if bc else right)
+        left, right = (revcomp(left) if ac else left), (revcomp(right) if bc else right)
         if ac and bc:  # a complement pair: its top-strand junction is b|a
-            left, right = _revcomp(right), _revcomp(left)
+            left, right = revcomp(right), revcomp(left)
         out.append(pair_faults(left, right, toeholds if not (ac or bc) else set(),
                                rules.max_run_nt, rules.max_weak_run_nt))
     return out
