@@ -20,10 +20,17 @@ system), so it never makes a checked subject fail that passed before without fix
 checks fold a sample, the search reports on another seeded sample afterwards (``design_sequences``):
 the failures it reports estimate the whole system's, not those of the sample it repaired.
 
-Moves (besides ``Drawer.propose``): in a three-letter long domain, half the proposals swap a C into
-a wrongly paired position (:func:`_stem_break`); subjects are taken least tried first, so one-strand
-helpers are not starved by long gates; and with a crosstalk budget a step keeps, of its draws that
-hold every rule, the one that raises the kept cost least.
+Moves (``sequences.refine_moves``, besides ``Drawer.propose``): in a three-letter long domain, half
+the proposals swap a C into a wrongly paired position (``stem_break``); subjects are taken least
+tried first, so one-strand helpers are not starved by long gates; and with a crosstalk budget a
+step keeps, of its draws that hold every rule, the one that raises the kept cost least.
+
+Where toehold copies are kept out of every single strand (``occlusion_strands: all``, passed as
+``fold_draws`` > 1) few proposals keep the rules and one random change mostly makes a marginal
+failure worse, so a step collects several rule-keeping proposals and fresh clean draws
+(``Drawer.clean_draws``), ranks them by the subject's own fold and tries the best few on every
+holder; toehold exchanges look at several partners; and a domain with no rule-keeping proposal
+twice in a row rests until some mutation is accepted.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from sequences.codes import BASES, THREE_LETTER
+from sequences import refine_moves as moves
 from sequences.rules.base import TOEHOLD, DomainTable, Rule
 from sequences.structure import kernel_nucleotide_domains, kernel_to_target, pair_table, split_complex
 from sequences.thermo import ThermoBackend
@@ -94,21 +101,39 @@ class ThermoEvaluator:
 #: With ``toehold_moves`` (the search passes it where ``toehold_copy`` is a rule, so that most pool
 #: toeholds would make a stray copy): pool toeholds a refinement step draws for a toehold until one
 #: keeps every sequence rule (a rule test costs no fold), and if none does, an exchange of sequences
-#: with another toehold (:func:`_swap`). Without it a step makes one proposal, as before.
+#: with another toehold (``refine_moves.exchange_toeholds``). Without it a step makes one proposal.
 TOEHOLD_DRAWS = 40
 
-#: Share of a three-letter long domain's proposals that move a C into its wrongly paired positions
-#: (:func:`_stem_break`).
-STEM_BREAK = 0.5
-
-#: With ``keep``: proposals a refinement step draws until one keeps every rule and the kept costs.
+#: With ``keep`` or ``fold_draws`` > 1: proposals a refinement step draws to find one (or
+#: ``fold_draws``) that keep every rule and the kept costs.
 KEEP_DRAWS = 10
+
+#: Rule-keeping proposals a step folds in the subject it repairs, best first
+#: (``refine_moves.ranked``). One random point change mostly makes a marginal failure worse: on
+#: the 12-nt IRIS system with ``occlusion_strands: all`` 2 of 3 complexes left above 0.05 had
+#: none of 60 tries lower their own defect.
+FOLD_DRAWS = 4
+
+#: With ``fold_draws`` > 1, a step also folds fresh clean draws (``Drawer.clean_draws``) of a long
+#: or history domain: ``fold_draws``, or as many as fit :data:`FRESH_NT` nucleotides of the subject
+#: (at most :data:`FRESH_MAX`). A 27-nt helper strand folds in ~0.6 ms, and its long domain has
+#: few good sequences: on the 12-nt IRIS system, 1 % of the shuffles of ``d_M1_2`` took helper
+#: ``B_r50`` below the defect limit, while its toeholds could not move (of 8 exchange partners per
+#: step, none kept the junction rules in 29 of 31 steps).
+FRESH_NT = 1000
+FRESH_MAX = 32
+
+#: Of a step's proposals ranked by the repaired subject's fold, how many are tried on every subject
+#: holding the domain, best first (the first whose subjects gain is kept): the best for ``G_r20``
+#: (0.174 -> 0.037 above the limit) made ``T_r20`` fail (0 -> 0.162).
+FULL_CHECKS = 3
 
 
 def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands, failing: set[str], *,
            backend: ThermoBackend, defect_max: float, mfe_min_kcal: float, piece_nt: int, piece_strands: int,
            max_steps: int, deadline: float, rng: np.random.Generator, keep: list[Rule] = (),
-           keep_budget: float | None = None, toehold_moves: bool = False) -> dict:
+           keep_budget: float | None = None, toehold_moves: bool = False,
+           fold_draws: int = 1) -> dict:
     """Mutate domains until the checked ``complexes`` and ``strands`` pass, or the budget ends.
 
     ``complexes`` are :class:`dsd.domains.Complex` and ``strands`` objects with ``name`` and
@@ -117,7 +142,9 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
     structures built. ``keep``: objectives (e.g. the crosstalk polish, incremental structures built)
     whose cost of the mutated domain may not rise either; with ``keep_budget`` (same units as their
     cost) their summed cost may rise instead, by at most ``keep_budget`` over the whole refinement
-    (a mutation that lowers it gives budget back). Returns counts.
+    (a mutation that lowers it gives budget back). ``fold_draws`` > 1: a step folds up to that many
+    rule-keeping proposals in the subject it repairs and keeps the best (:data:`FOLD_DRAWS`).
+    Returns counts.
     """
     seqs = TableSequences(table)
     ev = ThermoEvaluator(backend, piece_nt, piece_strands)
@@ -156,6 +183,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
     steps = accepted = 0
     keep_used = 0.0  # rise of the kept costs so far (with keep_budget)
     max_tries = 60
+    stuck: dict[tuple[int, int], tuple[int, int]] = {}  # (subject, domain) -> (accepted then, misses in a row)
     while steps < max_steps and time.perf_counter() < deadline:
         failing = [k for k, e in excess.items() if e > 0 and tries[k] < max_tries]
         if not failing:
@@ -175,54 +203,47 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         if not score:
             tries[k] = max_tries
             continue
-        ids = sorted(score)
+        ids = [i for i in sorted(score) if not moves.is_stuck(stuck.get((k, i)), accepted)]
+        if not ids:
+            tries[k] = max_tries
+            continue
         weight = np.array([score[i] / math.sqrt(len(holders.get(i, [k]))) * (0.5 if table.kind[i] == TOEHOLD else 1.0)
                            for i in ids])
         i = ids[int(rng.choice(len(ids), p=weight / weight.sum()))]
         old = table.get(i).copy()
-        rules_old = sum(r.domain_penalty(table, i, old) for r in rule_set)
         # a toehold draws pool sequences until one keeps every rule (few do where toehold_copy is a rule);
-        # with ``keep``, a domain draws proposals that keep every rule: the first that keeps the kept costs
-        # too, or with ``keep_budget`` the one that raises them least (if the budget left covers it)
-        draws = TOEHOLD_DRAWS if toehold_moves and table.kind[i] == TOEHOLD else KEEP_DRAWS if keep else 1
-        keep_old = sum(r.domain_penalty(table, i, old) for r in keep) if keep and keep_budget is not None else 0.0
-        three = drawer.alphabets[i] == THREE_LETTER and table.kind[i] != TOEHOLD
-        rise, best, found = 0.0, None, False  # with keep_budget: the proposal that raises the kept cost least
-        for _ in range(draws):
-            new = _stem_break(old, hot[i], rng) if three and rng.random() < STEM_BREAK else None
-            new = drawer.propose(i, hot[i]) if new is None else new
-            if np.array_equal(new, old) or sum(r.domain_penalty(table, i, new) for r in rule_set) > rules_old:
-                continue
-            if not keep or (keep_budget is None and _keeps_cost(keep, table, i, old, new)):
-                found = True
-                break
-            if keep_budget is None:
-                continue
-            up = sum(r.domain_penalty(table, i, new) for r in keep) - keep_old
-            if best is None or up < rise:
-                best, rise = new, up
-            if rise <= 0:
-                break
-        if keep and keep_budget is not None:
-            found, new = best is not None and keep_used + rise <= keep_budget + 1e-9, best
+        # another domain draws up to KEEP_DRAWS proposals and collects up to ``fold_draws`` that keep every
+        # rule and the kept costs, and up to ``fresh`` fresh clean draws; the FULL_CHECKS that fold best in
+        # subject k are tried on every holder of the domain, best first
+        toe = table.kind[i] == TOEHOLD
+        draws = TOEHOLD_DRAWS if toehold_moves and toe else KEEP_DRAWS if keep or fold_draws > 1 else 1
+        fresh = max(fold_draws, min(FRESH_MAX, FRESH_NT // len(labels[k]))) if fold_draws > 1 and not toe else 0
+        found = moves.proposals(table, rule_set, drawer, i, hot[i], rng, keep, keep_budget, keep_used, draws,
+                           1 if toe else fold_draws, fresh)
+        if not toe and fold_draws > 1:  # count misses in a row since the last accepted mutation
+            at, n = stuck.get((k, i), (accepted, 0))
+            stuck[(k, i)] = (accepted, 0 if found else n + 1 if at == accepted else 1)
         if not found:
-            if toehold_moves and table.kind[i] == TOEHOLD:  # none does: exchange with another toehold (no kept cost:
+            if toehold_moves and toe:  # none does: exchange with another toehold (no kept cost:
                 # the crosstalk objectives score long/history domains)
-                accepted += _swap(table, rule_set, i, rng, holders, excess, evaluate, tries, k)
+                accepted += moves.exchange_toeholds(table, rule_set, i, rng, holders, excess, evaluate, tries, k,
+                                  partners=2 * fold_draws if fold_draws > 1 else 1)
             continue
+        ranked = found if len(found) == 1 else moves.ranked(table, i, found, lambda k=k: evaluate(k)[0])
         affected = holders.get(i, [])
-        before = _score(excess[j] for j in affected)
-        table.set(i, new)
-        after_each = {j: evaluate(j)[0] for j in affected}
-        if _score(after_each.values()) < before - 1e-12:
-            accepted += 1
-            keep_used += rise
-            for r in list(rule_set) + list(keep):
-                r.update(table, i, old, new)
-            excess.update(after_each)
-            for j in affected:
-                tries[j] = 0 if j != k else tries[j]
-        else:
+        before = moves.score(excess[j] for j in affected)
+        for new, rise in ranked[:FULL_CHECKS]:  # the best for subject k first; kept if all its holders gain
+            table.set(i, new)
+            after_each = {j: evaluate(j)[0] for j in affected}
+            if moves.score(after_each.values()) < before - 1e-12:
+                accepted += 1
+                keep_used += rise
+                for r in list(rule_set) + list(keep):
+                    r.update(table, i, old, new)
+                excess.update(after_each)
+                for j in affected:
+                    tries[j] = 0 if j != k else tries[j]
+                break
             table.set(i, old)
     return {
         "subjects": len(subjects),
@@ -234,88 +255,6 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         "folds": ev.folds,
         "seconds": time.perf_counter() - t0,
     }
-
-
-def _swap(table: DomainTable, rule_set: list[Rule], i: int, rng: np.random.Generator, holders, excess, evaluate,
-          tries, k: int) -> int:
-    """Exchange the sequences of toehold ``i`` and a random other toehold of its length: the set of
-    toehold sequences stays the same, so no new stray toehold copy appears inside long domains
-    (only across the junctions, which the rules test). Kept (returns 1) only if no sequence rule of
-    the two rises and the summed excess of the subjects holding either drops."""
-    same = np.flatnonzero((table.kind == TOEHOLD) & (table.length == table.length[i]) & ~table.fixed)
-    same = same[same != i]
-    if not len(same):
-        return 0
-    j = int(same[int(rng.integers(len(same)))])
-    a, b = table.get(i).copy(), table.get(j).copy()
-    if np.array_equal(a, b):
-        return 0
-
-    def pen() -> float:
-        return sum(r.domain_penalty(table, x, table.get(x)) for r in rule_set for x in (i, j))
-
-    def put(x: int, old: np.ndarray, new: np.ndarray) -> None:
-        table.set(x, new)
-        for r in rule_set:
-            r.update(table, x, old, new)
-
-    before_rules = pen()
-    put(i, a, b)
-    put(j, b, a)
-    affected = sorted(set(holders.get(i, [])) | set(holders.get(j, [])))
-    if pen() <= before_rules:
-        after_each = {x: evaluate(x)[0] for x in affected}
-        if _score(after_each.values()) < _score(excess[x] for x in affected) - 1e-12:
-            excess.update(after_each)
-            for x in affected:
-                tries[x] = 0 if x != k else tries[x]
-            return 1
-    put(j, a, b)
-    put(i, b, a)
-    return 0
-
-
-def _score(excesses) -> float:
-    """What a mutation must lower over the subjects it touches: each failing subject counts 1 plus its
-    excess, so a mutation that makes a passing subject fail must fix another, not only shave excess.
-
-    >>> _score([0.0, 0.2, 1.5])
-    3.7
-    """
-    return sum(e + 1.0 for e in excesses if e > 0)
-
-
-def _keeps_cost(keep, table: DomainTable, i: int, old: np.ndarray, new: np.ndarray) -> bool:
-    """Whether domain ``i``'s summed cost in the objectives ``keep`` does not rise from ``old`` to ``new``."""
-    before = sum(r.domain_penalty(table, i, old) for r in keep) + 1e-9
-    total = 0.0
-    for r in keep:
-        below = getattr(r, "domain_penalty_below", None)
-        total += below(table, i, new, before - total) if below else r.domain_penalty(table, i, new)
-        if total >= before:
-            return False
-    return True
-
-
-def _stem_break(old: np.ndarray, hot: set[int], rng: np.random.Generator) -> np.ndarray | None:
-    """Swap a C of a three-letter domain (A/C/T) into one of its wrongly paired positions ``hot``,
-    taking the A or T there to where the C was: the GC count stays, and in a strand of A/C/T (or its
-    A/G/T complement) a C (G) pairs with nothing, so the stem through that position breaks. None if
-    no hot position holds an A/T or no C sits outside the hot ones.
-
-    >>> new = _stem_break(np.array([0, 1, 3, 3, 0]), {3}, np.random.default_rng(0))  # ACTTA, T at 3 paired
-    >>> "".join("ACGT"[b] for b in new)
-    'ATTCA'
-    """
-    c = BASES.index("C")
-    paired = [p for p in sorted(hot) if old[p] != c]
-    spare = [p for p in np.flatnonzero(old == c).tolist() if p not in hot]
-    if not paired or not spare:
-        return None
-    new = old.copy()
-    a, b = paired[int(rng.integers(len(paired)))], spare[int(rng.integers(len(spare)))]
-    new[a], new[b] = new[b], new[a]
-    return new
 
 
 def _rc(seq: str) -> str:

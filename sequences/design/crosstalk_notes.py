@@ -143,7 +143,7 @@ helpers failing. Measured on reduced IRIS (seed 0, ``design_sequences`` with the
     refinement                                                  failing after   rate (shuffled)    s
     as it was, 1,200 steps (635 used: every subject at 60 tries)    9           0.089 (0.116)     136
     + half the proposals swap a C into a wrongly paired position   12           ~0.089            100
-      (``refine._stem_break``), budget 0.012                       11           0.093 (0.128)     124
+      (``refine_moves.stem_break``), budget 0.012                       11           0.093 (0.128)     124
       no budget (1.0 kcal/mol per pair)                             4           0.117 (0.131)     141
     + of 10 draws, the one that raises the kept cost least         14           0.089 (0.110)     106
     + the least tried subject first (helpers no longer starved)      8           0.089 (0.118)     100

@@ -267,6 +267,28 @@ class Drawer:
         have any); the first of a batch that shares no k-mer and breaks no ``also`` rule, else the
         lowest sum over up to :data:`WALK_BATCHES` batches. None when no sequence is admissible
         (the caller falls back to rejection sampling) or the domain is shorter than the walk's state."""
+        walked = self._walk(i, length, alphabet, gc, target)
+        if walked is None:
+            return None
+        walk, counts = walked
+        best, best_cost = None, np.inf
+        for _ in range(WALK_BATCHES):
+            cands = walk.sample(self.rng, SCREEN_BATCH, length, counts)
+            cost = self.screen.screen(self.table, i, cands)
+            if index is not None:
+                cost = cost + index.shared(cands)
+            for j in np.argsort(cost, kind="stable")[:SCREEN_ALSO].tolist():
+                total = cost[j] + sum(r.domain_penalty(self.table, i, cands[j]) for r in self.also)
+                if total < best_cost:
+                    best, best_cost = cands[j], total
+            if best_cost == 0:
+                break
+        return best, float(best_cost)
+
+    def _walk(self, i: int, length: int, alphabet: str, gc: bool, target: int):
+        """The counted walk of domain ``i``'s clean sequences between its neighbours as they are,
+        and the GC counts to draw at (the target, else the nearest that have any); None when there
+        is none or the domain is shorter than the walk's state."""
         inner, left, right = self.screen.contexts(self.table, i)
         letters = np.array([BASES.index(b) for b in alphabet], dtype=np.uint8)
         rules = self.rules
@@ -288,26 +310,51 @@ class Drawer:
             walk = make(left, right)
             if walk.count(length, range(lo, hi + 1)) == 0:
                 return None
-        counts = None
         for spread in range(length + 1):
             counts = [g for g in range(target - spread, target + spread + 1) if lo <= g <= hi]
             if walk.count(length, counts) > 0:
-                break
+                return walk, counts
             if target - spread <= lo and target + spread >= hi:
                 return None
-        best, best_cost = None, np.inf
+        return None
+
+    def clean_draws(self, i: int, n: int) -> np.ndarray:
+        """Up to ``n`` distinct fresh sequences for long/history domain ``i`` (a domain a single strand
+        holds, with the walks' toehold screen) that make no stray toehold window, share no k-mer
+        with another domain and break no ``also`` rule, from up to :data:`WALK_BATCHES` batches of
+        counted walks at the domain's GC target. Empty (0 rows) when the domain is not screened or
+        has no clean sequence. The refinement folds them (``sequences.refine``): where toehold
+        copies are kept out of every strand, a point change of a domain between two toeholds mostly
+        makes a stray window."""
+        length = int(self.table.length[i])
+        empty = np.zeros((0, length), dtype=np.uint8)
+        if not self.passable or self.screen is None or not self.screen.holds(i) or self.table.kind[i] == TOEHOLD:
+            return empty
+        gc = int(self.table.kind[i]) in self.gc_kinds
+        old = self.table.get(i)
+        target = self.gc_target.get(i, int(((old == 1) | (old == 2)).sum()))
+        walked = self._walk(i, length, self.alphabets[i], gc, target)
+        if walked is None:
+            return empty
+        walk, counts = walked
+        index = None
+        if self.kmer_k:
+            index = KmerIndex(self.table, self.kmer_k)
+            index.remove(old)
+        out, seen = [], {old.tobytes()}
         for _ in range(WALK_BATCHES):
             cands = walk.sample(self.rng, SCREEN_BATCH, length, counts)
             cost = self.screen.screen(self.table, i, cands)
             if index is not None:
                 cost = cost + index.shared(cands)
-            for j in np.argsort(cost, kind="stable")[:SCREEN_ALSO].tolist():
-                total = cost[j] + sum(r.domain_penalty(self.table, i, cands[j]) for r in self.also)
-                if total < best_cost:
-                    best, best_cost = cands[j], total
-            if best_cost == 0:
-                break
-        return best, float(best_cost)
+            for j in np.flatnonzero(cost == 0).tolist():
+                key = cands[j].tobytes()
+                if key not in seen and not any(r.domain_penalty(self.table, i, cands[j]) for r in self.also):
+                    seen.add(key)
+                    out.append(cands[j])
+                    if len(out) >= n:
+                        return np.array(out, dtype=np.uint8).reshape(-1, length)
+        return np.array(out, dtype=np.uint8).reshape(-1, length)
 
     def _redraw_toeholds(self, toes: np.ndarray) -> None:
         table = self.table

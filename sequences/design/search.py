@@ -91,7 +91,7 @@ from sequences.design.local import local_search, total
 from sequences.design.pool import ToeholdPool, make_toehold_pool, toehold_dG
 from sequences.design.result import Design
 from sequences.occlusion import free_strands
-from sequences.refine import refine
+from sequences.refine import FOLD_DRAWS, refine
 from sequences.rules import (
     KIND_CODE,
     TOEHOLD,
@@ -412,7 +412,7 @@ def design_sequences(system: DomainSystem, rules: SequenceRules | None = None, s
                 deadline=time.perf_counter() + budget.refine_seconds, rng=rng, keep=polish_keep,
                 keep_budget=budget.refine_keep_budget(len(polish_keep[0].ids), polish["rate_below_-8"],
                                                       rules.crosstalk_max_rate) if polish_keep and polish else None,
-                toehold_moves=copies is not None)
+                toehold_moves=copies is not None, fold_draws=FOLD_DRAWS if rules.occlusion_strands == "all" else 1)
             timings["refine_s"] = time.perf_counter() - t_refine
             if stats["refine"]["accepted"]:
                 design.sequences = table.sequences()

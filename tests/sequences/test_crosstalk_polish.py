@@ -201,7 +201,7 @@ def test_capped_polish_cost_counts_a_strong_pair_at_most_the_cap():
 
 
 def test_refinement_keeps_a_kept_objective_from_rising():
-    from sequences.refine import _keeps_cost
+    from sequences.refine_moves import keeps_cost
 
     class Cost:
         """Cost of domain 0 = its number of A (a stand-in objective)."""
@@ -214,9 +214,9 @@ def test_refinement_keeps_a_kept_objective_from_rising():
     fewer, more = old.copy(), old.copy()
     fewer[1] = 3  # A -> T
     more[0] = 0  # C -> A
-    assert _keeps_cost([Cost()], table, 0, old, fewer)
-    assert _keeps_cost([Cost()], table, 0, old, old)
-    assert not _keeps_cost([Cost()], table, 0, old, more)
+    assert keeps_cost([Cost()], table, 0, old, fewer)
+    assert keeps_cost([Cost()], table, 0, old, old)
+    assert not keeps_cost([Cost()], table, 0, old, more)
 
 
 def test_estimate_steps_is_validated_and_none_by_default():

@@ -290,3 +290,42 @@ def test_occlusion_strands_all_keeps_every_single_strand_free_of_toehold_copies(
     assert some.violations == [] and len(_stray_copies(some)) > 0
     with pytest.raises(ValueError, match="sequences.occlusion_strands"):
         SequenceRules(occlusion_strands="some")
+
+
+def test_refinement_fresh_draws_are_clean_by_brute_force(monkeypatch):
+    """``Drawer.clean_draws`` (the refinement's fresh draws with ``occlusion_strands: all``): each
+    draw, put in place of its domain, leaves no stray toehold copy in any single strand and shares
+    no k-mer with another domain (both by brute force); draws are distinct and exist."""
+    import sequences.design.search as search
+    from sequences.codes import encode
+
+    monkeypatch.setattr("sequences.design.search.OCCLUSION_RULE_MAX_LOAD", 0.0)
+    monkeypatch.setattr("sequences.design.drawing.PASSABLE_LOAD", 0.0)  # a toehold subset, as in IRIS
+    made = []
+
+    class Recording(search.Drawer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(search, "Drawer", Recording)
+    design = design_sequences(small_system(), SequenceRules(occlusion_strands="all"), seed=1, checks=False)
+    assert design.violations == [] and _stray_copies(design) == []
+    drawer, k = made[0], design.kmer_k
+    table, drawn = drawer.table, 0
+    for i, name in enumerate(table.names):
+        draws = drawer.clean_draws(i, 4)
+        assert len({tuple(c) for c in draws}) == len(draws) <= 4
+        for cand in draws:
+            seq = "".join("ACGT"[b] for b in cand)
+            design.sequences = {**design.sequences, name: seq}
+            assert _stray_copies(design) == [], (name, seq)
+            for other, s in design.sequences.items():
+                if other != name:
+                    windows = {s[p:p + k] for p in range(len(s) - k + 1)} | \
+                              {revcomp(s)[p:p + k] for p in range(len(s) - k + 1)}
+                    assert not windows & {seq[p:p + k] for p in range(len(seq) - k + 1)}, (name, other)
+            drawn += 1
+        design.sequences = {**design.sequences, name: table.sequence(i)}
+        assert (table.get(i) == encode(table.sequence(i))).all()
+    assert drawn >= 8
