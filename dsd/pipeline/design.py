@@ -21,7 +21,10 @@ LARGE_SYSTEM_RULES = {"gc_max": 0.60, "long_max_weak_run_nt": None}
 
 def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0, compute=None):
     """Domain sequences for ``system`` under a spec's ``sequences:`` section (defaults when None),
-    with the thermodynamic checks; returns a :class:`sequences.design.Design`. ``compute`` (a
+    with the thermodynamic checks; returns a :class:`sequences.design.Design`. With
+    ``sequences.trials`` > 1, independent designs at seeds seed, seed + 1, ... until one passes (a
+    design search is random, and like NUPACK's design trials the next seed is a fresh start); if
+    none does, the one with the fewest failures; ``stats["trials"]`` lists each seed's failures. ``compute`` (a
     :class:`crn.tasks.Compute` with Dask workers or a scheduler) runs the spurious screen's folds
     there; it changes no result."""
     from dsd.pipeline.spec import SequencesSpec
@@ -40,8 +43,29 @@ def design_system(system: DomainSystem, sequences_spec=None, seed: int = 0, comp
     budget = SearchBudget(seconds=spec.seconds, polish_steps=spec.polish_steps,
                           refine_crosstalk_budget=spec.refine_crosstalk_budget, refine_steps=spec.refine_steps)
     checks = CheckOptions(screen_compute=compute) if compute is not None and not compute.in_process else True
-    return design_sequences(system, rules, spec.seed if spec.seed is not None else seed, backend, budget=budget,
-                            checks=checks)
+    first = spec.seed if spec.seed is not None else seed
+    if spec.trials == 1:
+        return design_sequences(system, rules, first, backend, budget=budget, checks=checks)
+    best, tried = None, []
+    for trial in range(spec.trials):
+        design = design_sequences(system, rules, first + trial, backend, budget=budget, checks=checks)
+        tried.append({"seed": first + trial, "failures": failure_count(design)})
+        if best is None or tried[-1]["failures"] < failure_count(best):
+            best = design
+        if design.passed:
+            break
+    best.stats["trials"] = tried
+    return best
+
+
+def failure_count(design) -> int:
+    """Rule violations plus failing check rows that decide (not ``ADVISORY_CHECKS``) of a design:
+    what ``sequences.trials`` ranks designs by (0 for a design that passes)."""
+    from sequences.design import ADVISORY_CHECKS
+
+    rows = sum(not c.passed and not c.check.startswith("rule:") and c.check not in ADVISORY_CHECKS
+               for c in design.checks)
+    return len(design.violations) + rows
 
 
 def design_report(design) -> dict:

@@ -128,6 +128,9 @@ class SequencesSpec:
     # mutations the refinement may try on failing strands and complexes (it stops when none fails
     # or after sequences.design.SearchBudget.refine_seconds)
     refine_steps: int = spec_field(400, Int(ge=0))
+    # independent designs tried (seeds seed, seed + 1, ...) until one passes every deciding check;
+    # none does: the one with the fewest failures (dsd.pipeline.design.design_system)
+    trials: int = spec_field(1, Int(ge=1))
     rules: tuple[tuple[str, Any], ...] = ()  # SequenceRules fields given in the spec (sorted)
 
     def rules_dict(self) -> dict[str, Any]:

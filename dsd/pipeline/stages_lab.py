@@ -48,11 +48,26 @@ def stage_design(spec: BuildSpec, system, work: Path, previous: Path, previous_h
     result.add_check(f"sequence rules and thermodynamic checks pass ({report['backend']})",
                      ("all pass" if report["passed"] else
                       "failed: " + "; ".join(f"{k}: {n}" for k, n in failures.items()))
-                     + "".join(f"; {k} (advisory)" for k in advisories),
+                     + "".join(f"; {k} (advisory)" for k in advisories) + _trials_note(report),
                      report["passed"])
     log(f"design: {'reused' if reused else 'done'}, {report['domains']} domains, "
         f"{'all checks pass' if report['passed'] else 'FAILED ' + ', '.join(failures)} "
         f"({time.perf_counter() - t0:.1f} s)")
+
+
+def _trials_note(report: dict) -> str:
+    """What the design check adds when ``sequences.trials`` > 1: the seed taken and the trials before it.
+
+    >>> _trials_note({"seed": 5, "stats": {"trials": [{"seed": 4, "failures": 1}, {"seed": 5, "failures": 0}]}})
+    '; seed 5, design trial 2 (seed 4: 1 failure)'
+    >>> _trials_note({"seed": 0, "stats": {}})
+    ''
+    """
+    trials = report.get("stats", {}).get("trials")
+    if not trials:
+        return ""
+    earlier = ", ".join(f"seed {t['seed']}: {t['failures']} failure{'s' * (t['failures'] != 1)}" for t in trials[:-1])
+    return f"; seed {report['seed']}, design trial {len(trials)}" + (f" ({earlier})" if earlier else "")
 
 
 def stage_order(spec: BuildSpec, crn: CRN, examples: Examples | None, work: Path, result: BuildResult,

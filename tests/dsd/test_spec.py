@@ -109,6 +109,8 @@ def test_digest_depends_on_content_only(tmp_path):
         ("name: x\nsequences:\n  refine_crosstalk_budget: -0.1\n", "sequences.refine_crosstalk_budget", "negative"),
         ("name: x\nsequences:\n  refine_steps: -1\n", "sequences.refine_steps", "expected an integer >= 0"),
         ("name: x\nsequences:\n  occlusion_strands: some\n", "sequences.occlusion_strands", "auto"),
+        ("name: x\nsequences:\n  trials: 0\n", "sequences.trials", "expected an integer >= 1"),
+        ("name: x\nsequences:\n  trials: 2.5\n", "sequences.trials", "expected an integer"),
         ("name: x\ntraining:\n  lr_start: 0\n", "training.lr_start", "expected a number > 0"),
         ("name: x\ntraining:\n  dropout_hidden: 1.0\n", "training.dropout_hidden", "expected a number < 1"),  # fraction
         ("name: x\ntraining:\n  epochs: 2.5\n", "training.epochs", "expected an integer"),  # non-integer count
@@ -276,3 +278,41 @@ def test_the_low_crosstalk_setting_reaches_the_design_from_a_spec(tmp_path, monk
     assert seen["rules"].gc_max == 0.43  # 300 checked complexes: all folded, the low-crosstalk rules
     design_system(big, load_spec(write(tmp_path, "name: x\nsequences:\n  gc_max: 0.43\n")).sequences)
     assert (seen["rules"].gc_max, seen["rules"].long_weak_run_nt) == (0.43, 5)
+
+
+def test_design_trials_stop_at_the_first_design_that_passes_else_keep_the_fewest_failures(tmp_path, monkeypatch):
+    """sequences.trials: seeds seed, seed + 1, ... until a design passes; none does: the one with the
+    fewest deciding failures (advisory rows do not count); one trial calls the search once."""
+    from types import SimpleNamespace
+
+    import sequences.design
+
+    from dsd.pipeline.design import design_system
+
+    def row(check, passed):
+        return SimpleNamespace(check=check, passed=passed)
+
+    outcomes = {  # seed -> (violations, check rows)
+        3: (["v"], [row("complex_defect", False)]),
+        4: ([], [row("complex_defect", False), row("toehold_occlusion", False)]),
+        5: ([], [row("complex_defect", True), row("toehold_occlusion", False)]),  # passes: advisory only
+        6: ([], []),
+    }
+    calls = []
+
+    def fake(system, rules, seed, backend, budget, checks):
+        calls.append(seed)
+        violations, rows = outcomes[seed]
+        return SimpleNamespace(seed=seed, violations=violations, checks=rows, stats={},
+                               passed=not violations and all(r.passed or r.check == "toehold_occlusion" for r in rows))
+
+    monkeypatch.setattr(sequences.design, "design_sequences", fake)
+    got = design_system(None, load_spec(write(tmp_path, "name: x\nsequences:\n  seed: 3\n  trials: 8\n")).sequences)
+    assert calls == [3, 4, 5] and got.seed == 5
+    assert got.stats["trials"] == [{"seed": 3, "failures": 2}, {"seed": 4, "failures": 1}, {"seed": 5, "failures": 0}]
+    calls.clear()
+    got = design_system(None, load_spec(write(tmp_path, "name: x\nsequences:\n  seed: 3\n  trials: 2\n")).sequences)
+    assert calls == [3, 4] and got.seed == 4  # none passes: the fewest failures
+    calls.clear()
+    got = design_system(None, load_spec(write(tmp_path, "name: x\nsequences:\n  seed: 3\n")).sequences)
+    assert calls == [3] and "trials" not in got.stats
