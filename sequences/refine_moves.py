@@ -19,6 +19,7 @@ STEM_BREAK = 0.5
 #: domain between two toeholds can have no clean sequence left: 39 of ``T_r7``'s 64 tries went to one).
 STUCK_AFTER = 2
 
+
 def is_stuck(entry: tuple[int, int] | None, accepted: int) -> bool:
     """Whether a (subject, domain) entry ``(accepted count then, misses in a row)`` had
     :data:`STUCK_AFTER` misses with no mutation accepted since.
@@ -92,8 +93,8 @@ def ranked(table: DomainTable, i: int, found: list[tuple[np.ndarray, float]],
     >>> _ = system.add_domain("a", 4, "long")
     >>> t = DomainTable(system)                        # a = AAAA
     >>> found = [(np.array([0, 1, 0, 1]), 0.5), (np.array([1, 1, 1, 1]), 0.5), (np.array([1, 1, 0, 0]), 0.2)]
-    >>> ranked = ranked(t, 0, found, lambda: float(t.get(0).sum() % 3))  # excess 2, 1, 2
-    >>> ["".join("ACGT"[b] for b in new) for new, _ in ranked], t.sequence(0)
+    >>> order = ranked(t, 0, found, lambda: float(t.get(0).sum() % 3))  # excess 2, 1, 2
+    >>> ["".join("ACGT"[b] for b in new) for new, _ in order], t.sequence(0)
     (['CCCC', 'CCAA', 'ACAC'], 'AAAA')
     """
     old = table.get(i).copy()
