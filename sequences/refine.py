@@ -29,8 +29,10 @@ Where toehold copies are kept out of every single strand (``occlusion_strands: a
 ``fold_draws`` > 1) few proposals keep the rules and one random change mostly makes a marginal
 failure worse, so a step collects several rule-keeping proposals and fresh clean draws
 (``Drawer.clean_draws``), ranks them by the subject's own fold and tries the best few on every
-holder; toehold exchanges look at several partners; and a domain with no rule-keeping proposal
-twice in a row rests until some mutation is accepted.
+holder; toehold exchanges look at several partners, and where none keeps the junction rules, an
+exchange redraws the long/history domains next to either toehold whose junctions it broke
+(``refine_moves.exchange_and_redraw``); and a domain with no rule-keeping proposal twice in a row
+rests until some mutation is accepted.
 """
 
 from __future__ import annotations
@@ -183,6 +185,21 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
     steps = accepted = 0
     keep_used = 0.0  # rise of the kept costs so far (with keep_budget)
     max_tries = 60
+    budgeted = bool(keep) and keep_budget is not None
+    around = moves.adjacent(table) if fold_draws > 1 else {}
+
+    def kept_rise(n: int, new: np.ndarray) -> float | None:
+        """Rise of the kept costs with ``new`` for domain n (None: a rise where no budget allows one)."""
+        old_n = table.get(n)
+        if keep and keep_budget is None:
+            return 0.0 if moves.keeps_cost(keep, table, n, old_n, new) else None
+        return sum(r.domain_penalty(table, n, new) - r.domain_penalty(table, n, old_n) for r in keep) if budgeted \
+            else 0.0
+
+    def fits(total: float) -> bool:
+        """Whether a rise of the kept costs fits the budget left."""
+        return not budgeted or keep_used + total <= keep_budget + 1e-9
+
     stuck: dict[tuple[int, int], tuple[int, int]] = {}  # (subject, domain) -> (accepted then, misses in a row)
     while steps < max_steps and time.perf_counter() < deadline:
         failing = [k for k, e in excess.items() if e > 0 and tries[k] < max_tries]
@@ -226,8 +243,14 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         if not found:
             if toehold_moves and toe:  # none does: exchange with another toehold (no kept cost:
                 # the crosstalk objectives score long/history domains)
-                accepted += moves.exchange_toeholds(table, rule_set, i, rng, holders, excess, evaluate, tries, k,
-                                  partners=2 * fold_draws if fold_draws > 1 else 1)
+                kept = moves.exchange_toeholds(table, rule_set, i, rng, holders, excess, evaluate, tries, k,
+                                               partners=2 * fold_draws if fold_draws > 1 else 1)
+                if not kept and fold_draws > 1:  # the exchange with the neighbours' junctions redrawn
+                    kept, up = moves.exchange_and_redraw(
+                        table, rule_set, list(keep), drawer, i, rng, holders, excess, evaluate, tries, k, around,
+                        kept_rise, fits, 2 * fold_draws)
+                    keep_used += up
+                accepted += kept
             continue
         ranked = found if len(found) == 1 else moves.ranked(table, i, found, lambda k=k: evaluate(k)[0])
         affected = holders.get(i, [])

@@ -1,6 +1,6 @@
 """The refinement's moves (``sequences.refine``): rule-keeping proposals for a domain, ranked by the
-fold of the subject being repaired; toehold exchanges; the C swap that breaks an A·T stem; and the
-acceptance score. Each takes the :class:`sequences.rules.base.DomainTable` and the rules as they
+fold of the subject being repaired; toehold exchanges, alone or with the neighbours whose junctions
+they break redrawn; the C swap that breaks an A·T stem; and the acceptance score. Each takes the :class:`sequences.rules.base.DomainTable` and the rules as they
 are and leaves the table as it found it unless it says otherwise."""
 
 from __future__ import annotations
@@ -161,6 +161,101 @@ def exchange_toeholds(table: DomainTable, rule_set: list[Rule], i: int, rng: np.
             return 1
     exchange(j)
     return 0
+
+
+def adjacent(table: DomainTable) -> dict[int, set[int]]:
+    """Toehold -> the free long/history domains next to it in some strand (either side, top strand)."""
+    out: dict[int, set[int]] = {}
+    for strand in table.strands:
+        for p, (x, comp) in enumerate(strand):
+            if comp or table.kind[x] != TOEHOLD:
+                continue
+            for q in (p - 1, p + 1):
+                if 0 <= q < len(strand) and not strand[q][1]:
+                    y = strand[q][0]
+                    if table.kind[y] != TOEHOLD and not table.fixed[y]:
+                        out.setdefault(x, set()).add(y)
+    return out
+
+
+def exchange_and_redraw(table: DomainTable, rule_set: list[Rule], keep: list[Rule], drawer, i: int,
+                        rng: np.random.Generator, holders, excess, evaluate, tries, k: int, around: dict[int, set[int]],
+                        kept_rise, fits, partners: int) -> tuple[int, float]:
+    """Exchange toehold ``i`` with another toehold of its length and give the long/history domains
+    next to either whose junctions the exchange broke fresh clean draws (``Drawer.clean_draws``):
+    where every strand is kept free of toehold copies, an exchange alone almost never keeps the
+    junction rules. Of up to ``partners`` random partners, the one that folds best in subject ``k``
+    among those whose changed domains' summed rule penalty does not rise and whose kept costs
+    ``kept_rise(domain, new)`` (None: refused) fit ``fits(total)``; kept only if the summed excess
+    of every subject holding a changed domain drops. Returns (1 if kept, the kept costs' rise)."""
+    same = np.flatnonzero((table.kind == TOEHOLD) & (table.length == table.length[i]) & ~table.fixed)
+    same = same[same != i]
+    if not len(same):
+        return 0, 0.0
+
+    def pen(x: int) -> float:
+        return sum(r.domain_penalty(table, x, table.get(x)) for r in rule_set)
+
+    def put(x: int, new: np.ndarray) -> np.ndarray:
+        old = table.get(x).copy()
+        table.set(x, new)
+        for r in list(rule_set) + list(keep):
+            r.update(table, x, old, new)
+        return old
+
+    def undo(log: list[tuple[int, np.ndarray]]) -> None:
+        for x, old in reversed(log):
+            put(x, old)
+
+    def attempt(j: int) -> tuple[list[tuple[int, np.ndarray]], float] | None:
+        """Make the move with partner j; None (table as before) if it breaks a rule or the kept costs."""
+        near = sorted(around.get(i, set()) | around.get(j, set()))
+        changed = [i, j] + near
+        before = sum(pen(x) for x in changed)
+        a, b = table.get(i).copy(), table.get(j).copy()
+        log = [(i, put(i, b)), (j, put(j, a))]
+        rise = 0.0
+        for n in near:
+            if pen(n) == 0:
+                continue
+            draws = drawer.clean_draws(n, 1)
+            up = kept_rise(n, draws[0]) if len(draws) else None
+            if up is None:
+                undo(log)
+                return None
+            rise += up
+            log.append((n, put(n, draws[0])))
+        if sum(pen(x) for x in changed) > before or not fits(rise):
+            undo(log)
+            return None
+        return log, rise
+
+    best = None
+    for j in rng.choice(same, size=min(partners, len(same)), replace=False).tolist():
+        if np.array_equal(table.get(i), table.get(j)):
+            continue
+        made = attempt(j)
+        if made is None:
+            continue
+        log, rise = made
+        here = evaluate(k)[0]
+        if best is None or here < best[0]:
+            best = (here, [(x, table.get(x).copy()) for x, _ in log], log, rise)
+        undo(log)
+    if best is None:
+        return 0, 0.0
+    _, after, log, rise = best
+    for x, new in after:
+        put(x, new)
+    affected = sorted({s for x, _ in after for s in holders.get(x, [])})
+    after_each = {x: evaluate(x)[0] for x in affected}
+    if score(after_each.values()) < score(excess[x] for x in affected) - 1e-12:
+        excess.update(after_each)
+        for x in affected:
+            tries[x] = 0 if x != k else tries[x]
+        return 1, rise
+    undo(log)
+    return 0, 0.0
 
 
 def score(excesses) -> float:
