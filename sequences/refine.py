@@ -144,9 +144,12 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
     structures built. ``keep``: objectives (e.g. the crosstalk polish, incremental structures built)
     whose cost of the mutated domain may not rise either; with ``keep_budget`` (same units as their
     cost) their summed cost may rise instead, by at most ``keep_budget`` over the whole refinement
-    (a mutation that lowers it gives budget back). ``fold_draws`` > 1: a step folds up to that many
-    rule-keeping proposals in the subject it repairs and keeps the best (:data:`FOLD_DRAWS`).
-    Returns counts.
+    (a mutation that lowers it gives budget back). ``fold_draws`` > 1 (the search passes
+    :data:`FOLD_DRAWS` with ``occlusion_strands: all``): a step gathers up to that many rule-keeping
+    proposals and fresh clean draws, ranks them by the subject's own fold and tries the best
+    :data:`FULL_CHECKS` on every holder; toehold exchanges look at ``2 * fold_draws`` partners and
+    may redraw the neighbours whose junctions they break; a domain with no proposal twice in a row
+    rests (the module docstring). Returns counts.
     """
     seqs = TableSequences(table)
     ev = ThermoEvaluator(backend, piece_nt, piece_strands)
@@ -236,7 +239,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         draws = TOEHOLD_DRAWS if toehold_moves and toe else KEEP_DRAWS if keep or fold_draws > 1 else 1
         fresh = max(fold_draws, min(FRESH_MAX, FRESH_NT // len(labels[k]))) if fold_draws > 1 and not toe else 0
         found = moves.proposals(table, rule_set, drawer, i, hot[i], rng, keep, keep_budget, keep_used, draws,
-                           1 if toe else fold_draws, fresh)
+                                1 if toe else fold_draws, fresh)
         if not toe and fold_draws > 1:  # count misses in a row since the last accepted mutation
             at, n = stuck.get((k, i), (accepted, 0))
             stuck[(k, i)] = (accepted, 0 if found else n + 1 if at == accepted else 1)
