@@ -186,23 +186,9 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
     initial_failing = int(sum(e > 0 for e in excess.values()))
     tries = np.zeros(len(subjects), dtype=np.int64)
     steps = accepted = 0
-    keep_used = 0.0  # rise of the kept costs so far (with keep_budget)
+    kept = moves.KeptCosts(keep, keep_budget)  # with the rise used so far
     max_tries = 60
-    budgeted = bool(keep) and keep_budget is not None
     around = moves.adjacent(table) if fold_draws > 1 else {}
-
-    def kept_rise(n: int, new: np.ndarray) -> float | None:
-        """Rise of the kept costs with ``new`` for domain n (None: a rise where no budget allows one)."""
-        old_n = table.get(n)
-        if keep and keep_budget is None:
-            return 0.0 if moves.keeps_cost(keep, table, n, old_n, new) else None
-        return sum(r.domain_penalty(table, n, new) - r.domain_penalty(table, n, old_n) for r in keep) if budgeted \
-            else 0.0
-
-    def fits(total: float) -> bool:
-        """Whether a rise of the kept costs fits the budget left."""
-        return not budgeted or keep_used + total <= keep_budget + 1e-9
-
     stuck: dict[tuple[int, int], tuple[int, int]] = {}  # (subject, domain) -> (accepted then, misses in a row)
     while steps < max_steps and time.perf_counter() < deadline:
         failing = [k for k, e in excess.items() if e > 0 and tries[k] < max_tries]
@@ -238,22 +224,20 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         toe = table.kind[i] == TOEHOLD
         draws = TOEHOLD_DRAWS if toehold_moves and toe else KEEP_DRAWS if keep or fold_draws > 1 else 1
         fresh = max(fold_draws, min(FRESH_MAX, FRESH_NT // len(labels[k]))) if fold_draws > 1 and not toe else 0
-        found = moves.proposals(table, rule_set, drawer, i, hot[i], rng, keep, keep_budget, keep_used, draws,
-                                1 if toe else fold_draws, fresh)
+        found = moves.proposals(table, rule_set, drawer, i, hot[i], rng, kept, draws, 1 if toe else fold_draws, fresh)
         if not toe and fold_draws > 1:  # count misses in a row since the last accepted mutation
             at, n = stuck.get((k, i), (accepted, 0))
             stuck[(k, i)] = (accepted, 0 if found else n + 1 if at == accepted else 1)
         if not found:
             if toehold_moves and toe:  # none does: exchange with another toehold (no kept cost:
                 # the crosstalk objectives score long/history domains)
-                kept = moves.exchange_toeholds(table, rule_set, i, rng, holders, excess, evaluate, tries, k,
+                done = moves.exchange_toeholds(table, rule_set, i, rng, holders, excess, evaluate, tries, k,
                                                partners=2 * fold_draws if fold_draws > 1 else 1)
-                if not kept and fold_draws > 1:  # the exchange with the neighbours' junctions redrawn
-                    kept, up = moves.exchange_and_redraw(
-                        table, rule_set, list(keep), drawer, i, rng, holders, excess, evaluate, tries, k, around,
-                        kept_rise, fits, 2 * fold_draws)
-                    keep_used += up
-                accepted += kept
+                if not done and fold_draws > 1:  # the exchange with the neighbours' junctions redrawn
+                    done, up = moves.exchange_and_redraw(table, rule_set, kept, drawer, i, rng, holders, excess,
+                                                         evaluate, tries, k, around, 2 * fold_draws)
+                    kept.used += up
+                accepted += done
             continue
         ranked = found if len(found) == 1 else moves.ranked(table, i, found, lambda k=k: evaluate(k)[0])
         affected = holders.get(i, [])
@@ -263,7 +247,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
             after_each = {j: evaluate(j)[0] for j in affected}
             if moves.score(after_each.values()) < before - 1e-12:
                 accepted += 1
-                keep_used += rise
+                kept.used += rise
                 for r in list(rule_set) + list(keep):
                     r.update(table, i, old, new)
                 excess.update(after_each)
@@ -277,7 +261,7 @@ def refine(table: DomainTable, rule_set: list[Rule], drawer, complexes, strands,
         "failing_after": int(sum(e > 0 for e in excess.values())),
         "steps": steps,
         "accepted": accepted,
-        "kept_cost_rise": round(keep_used, 3),
+        "kept_cost_rise": round(kept.used, 3),
         "folds": ev.folds,
         "seconds": time.perf_counter() - t0,
     }

@@ -1,7 +1,9 @@
 """The refinement's moves (``sequences.refine``): rule-keeping proposals for a domain, ranked by the
 fold of the subject being repaired; toehold exchanges, alone or with the neighbours whose junctions
-they break redrawn; the C swap that breaks an A·T stem; and the acceptance score. Each takes the :class:`sequences.rules.base.DomainTable` and the rules as they
-are and leaves the table as it found it unless it says otherwise."""
+they break redrawn; the C swap that breaks an A·T stem; the kept costs and their budget
+(:class:`KeptCosts`); and the acceptance score. Each takes the
+:class:`sequences.rules.base.DomainTable` and the rules as they are and leaves the table as it
+found it unless it says otherwise."""
 
 from __future__ import annotations
 
@@ -30,29 +32,63 @@ def is_stuck(entry: tuple[int, int] | None, accepted: int) -> bool:
     return entry is not None and entry[0] == accepted and entry[1] >= STUCK_AFTER
 
 
+class KeptCosts:
+    """The objectives a refinement keeps (``keep``, e.g. the crosstalk polish) and how far their
+    summed cost may rise over the whole refinement (``budget``, same units; None: a mutated
+    domain's cost may not rise at all), with the rise ``used`` so far.
+
+    >>> class Cost:  # a domain's cost: its last code
+    ...     def domain_penalty(self, table, i, codes):
+    ...         return float(codes[-1])
+    >>> from dsd.domains import DomainSystem
+    >>> system = DomainSystem()
+    >>> _ = system.add_domain("a", 4, "long")
+    >>> t = DomainTable(system)                                  # a = AAAA
+    >>> kept = KeptCosts([Cost()], 1.5)
+    >>> kept.rise(t, 0, np.array([0, 0, 0, 1])), kept.fits(1.0), kept.fits(2.0)
+    (1.0, True, False)
+    >>> KeptCosts([Cost()], None).rise(t, 0, np.array([0, 0, 0, 1])) is None   # no budget: no rise
+    True
+    """
+
+    def __init__(self, keep, budget: float | None) -> None:
+        self.keep, self.budget, self.used = list(keep), budget, 0.0
+
+    @property
+    def budgeted(self) -> bool:
+        return bool(self.keep) and self.budget is not None
+
+    def rise(self, table: DomainTable, i: int, new: np.ndarray) -> float | None:
+        """The kept costs' rise with ``new`` in place of domain ``i``; None if they rise where no
+        budget allows it."""
+        if not self.keep:
+            return 0.0
+        old = table.get(i)
+        if self.budget is None:
+            return 0.0 if keeps_cost(self.keep, table, i, old, new) else None
+        return sum(r.domain_penalty(table, i, new) for r in self.keep) \
+            - sum(r.domain_penalty(table, i, old) for r in self.keep)
+
+    def fits(self, total: float) -> bool:
+        """Whether a rise of ``total`` fits the budget left."""
+        return not self.budgeted or self.used + total <= self.budget + 1e-9
+
+
 def proposals(table: DomainTable, rule_set: list[Rule], drawer, i: int, hot: set[int], rng: np.random.Generator,
-               keep: list[Rule], keep_budget: float | None, keep_used: float, draws: int, want: int,
-               fresh: int = 0) -> list[tuple[np.ndarray, float]]:
+              kept: KeptCosts, draws: int, want: int, fresh: int = 0) -> list[tuple[np.ndarray, float]]:
     """Mutations of domain ``i`` that raise no sequence rule's penalty, each with the rise of the
-    ``keep`` costs: of ``draws`` proposals (``Drawer.propose``, or :func:`stem_break` for half of a
-    three-letter long domain's), the first ``want`` that keep the kept costs (with ``keep_budget``:
-    that fit the budget left; with ``want`` 1 the draw that raises them least, if it fits), and up
-    to ``fresh`` fresh clean draws (``Drawer.clean_draws``) that do the same."""
+    kept costs: of ``draws`` proposals (``Drawer.propose``, or :func:`stem_break` for half of a
+    three-letter long domain's), the first ``want`` that keep the kept costs (with a budget: that
+    fit the budget left; with ``want`` 1 the draw that raises them least, if it fits), and up to
+    ``fresh`` fresh clean draws (``Drawer.clean_draws``) that do the same."""
     old = table.get(i).copy()
     rules_old = sum(r.domain_penalty(table, i, old) for r in rule_set)
-    keep_old = sum(r.domain_penalty(table, i, old) for r in keep) if keep and keep_budget is not None else 0.0
-    budgeted = bool(keep) and keep_budget is not None
 
     def rise(new: np.ndarray) -> float | None:
         """The kept costs' rise with ``new`` in place; None if a rule or (without a budget) a kept cost rises."""
         if sum(r.domain_penalty(table, i, new) for r in rule_set) > rules_old:
             return None
-        if keep and keep_budget is None:
-            return 0.0 if keeps_cost(keep, table, i, old, new) else None
-        return sum(r.domain_penalty(table, i, new) for r in keep) - keep_old if budgeted else 0.0
-
-    def fits(up: float) -> bool:
-        return not budgeted or keep_used + up <= keep_budget + 1e-9
+        return kept.rise(table, i, new)
 
     three = drawer.alphabets[i] == THREE_LETTER and table.kind[i] != TOEHOLD
     found: list[tuple[np.ndarray, float]] = []
@@ -62,22 +98,22 @@ def proposals(table: DomainTable, rule_set: list[Rule], drawer, i: int, hot: set
         up = None if np.array_equal(new, old) else rise(new)
         if up is None:
             continue
-        if budgeted and want == 1:  # one proposal: the draw that raises the kept costs least
+        if kept.budgeted and want == 1:  # one proposal: the draw that raises the kept costs least
             found = [(new, up)] if not found or up < found[0][1] else found
             if up <= 0:
                 break
             continue
-        if not fits(up) or any(np.array_equal(new, f) for f, _ in found):
+        if not kept.fits(up) or any(np.array_equal(new, f) for f, _ in found):
             continue
         found.append((new, up))
         if len(found) >= want:
             break
-    if budgeted and want == 1 and found and not fits(found[0][1]):
+    if kept.budgeted and want == 1 and found and not kept.fits(found[0][1]):
         return []  # the least rise does not fit the budget left
     if fresh and hasattr(drawer, "clean_draws"):
         for new in drawer.clean_draws(i, fresh):
             up = rise(new)
-            if up is not None and fits(up):
+            if up is not None and kept.fits(up):
                 found.append((new, up))
     return found
 
@@ -178,16 +214,16 @@ def adjacent(table: DomainTable) -> dict[int, set[int]]:
     return out
 
 
-def exchange_and_redraw(table: DomainTable, rule_set: list[Rule], keep: list[Rule], drawer, i: int,
+def exchange_and_redraw(table: DomainTable, rule_set: list[Rule], kept: KeptCosts, drawer, i: int,
                         rng: np.random.Generator, holders, excess, evaluate, tries, k: int, around: dict[int, set[int]],
-                        kept_rise, fits, partners: int) -> tuple[int, float]:
+                        partners: int) -> tuple[int, float]:
     """Exchange toehold ``i`` with another toehold of its length and give the long/history domains
     next to either whose junctions the exchange broke fresh clean draws (``Drawer.clean_draws``):
     where every strand is kept free of toehold copies, an exchange alone almost never keeps the
     junction rules. Of up to ``partners`` random partners, the one that folds best in subject ``k``
-    among those whose changed domains' summed rule penalty does not rise and whose kept costs
-    ``kept_rise(domain, new)`` (None: refused) fit ``fits(total)``; kept only if the summed excess
-    of every subject holding a changed domain drops. Returns (1 if kept, the kept costs' rise)."""
+    among those whose changed domains' summed rule penalty does not rise and whose kept costs'
+    rise fits ``kept``; kept only if the summed excess of every subject holding a changed domain
+    drops. Returns (1 if kept, the kept costs' rise)."""
     same = np.flatnonzero((table.kind == TOEHOLD) & (table.length == table.length[i]) & ~table.fixed)
     same = same[same != i]
     if not len(same):
@@ -199,7 +235,7 @@ def exchange_and_redraw(table: DomainTable, rule_set: list[Rule], keep: list[Rul
     def put(x: int, new: np.ndarray) -> np.ndarray:
         old = table.get(x).copy()
         table.set(x, new)
-        for r in list(rule_set) + list(keep):
+        for r in list(rule_set) + kept.keep:
             r.update(table, x, old, new)
         return old
 
@@ -219,13 +255,13 @@ def exchange_and_redraw(table: DomainTable, rule_set: list[Rule], keep: list[Rul
             if pen(n) == 0:
                 continue
             draws = drawer.clean_draws(n, 1)
-            up = kept_rise(n, draws[0]) if len(draws) else None
+            up = kept.rise(table, n, draws[0]) if len(draws) else None
             if up is None:
                 undo(log)
                 return None
             rise += up
             log.append((n, put(n, draws[0])))
-        if sum(pen(x) for x in changed) > before or not fits(rise):
+        if sum(pen(x) for x in changed) > before or not kept.fits(rise):
             undo(log)
             return None
         return log, rise

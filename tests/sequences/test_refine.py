@@ -6,7 +6,7 @@ import numpy as np
 
 from dsd.domains import Complex, DomainSystem
 from sequences.codes import encode
-from sequences.refine_moves import adjacent, exchange_and_redraw, exchange_toeholds
+from sequences.refine_moves import KeptCosts, adjacent, exchange_and_redraw, exchange_toeholds
 from sequences.rules.base import DomainTable
 
 TOEHOLDS = {"a": "CTCCAA", "b": "TTACTC", "c": "CATCAA", "e": "AATCTC", "f": "CCATCC"}
@@ -80,6 +80,19 @@ class _EndClash:
         pass
 
 
+class _LastBase:
+    """A kept cost for the test: domain x's last base code (A 0 ... T 3)."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def domain_penalty(self, table, i, codes):
+        return float(codes[-1]) if i == self.x else 0.0
+
+    def update(self, table, i, old, new):
+        pass
+
+
 class _Drawer:
     def __init__(self, draws):
         self.draws = draws
@@ -117,14 +130,15 @@ def test_exchange_whose_junction_breaks_a_rule_is_kept_with_the_neighbour_redraw
                              partners=4) == 0  # the exchange with e clashes at x, the others do not help
     before = table.sequences()
 
-    def move(draws, fits=lambda total: True):
-        return exchange_and_redraw(table, rules, [], _Drawer(draws), a, np.random.default_rng(0), holders, excess,
-                                   evaluate, tries, 0, adjacent(table), lambda n, new: 0.0, fits, 4)
+    def move(draws, kept):
+        return exchange_and_redraw(table, rules, kept, _Drawer(draws), a, np.random.default_rng(0), holders, excess,
+                                   evaluate, tries, 0, adjacent(table), 4)
 
-    assert move([]) == (0, 0.0) and table.sequences() == before  # no clean draw for x: nothing changes
-    redraw = encode("CATCACTTACCTACC")
-    assert move([redraw], fits=lambda total: False) == (0, 0.0) and table.sequences() == before  # over budget
-    assert move([redraw]) == (1, 0.0) and excess[0] == 0.0
+    assert move([], KeptCosts([], None)) == (0, 0.0) and table.sequences() == before  # no clean draw for x
+    redraw = encode("CATCACTTACCTACC")  # ends in C: its kept cost rises from 0 (A) to 1
+    assert move([redraw], KeptCosts([_LastBase(x)], None)) == (0, 0.0)  # no budget: no rise
+    assert move([redraw], KeptCosts([_LastBase(x)], 0.5)) == (0, 0.0) and table.sequences() == before
+    assert move([redraw], KeptCosts([_LastBase(x)], 2.0)) == (1, 1.0) and excess[0] == 0.0
     assert (table.sequence(a), table.sequence(e), table.sequence(x)) == (TOEHOLDS["e"], TOEHOLDS["a"],
                                                                           "CATCACTTACCTACC")
     assert rules[0].domain_penalty(table, x, table.get(x)) == 0.0
